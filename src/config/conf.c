@@ -1,0 +1,404 @@
+/* Typed global and per-container configuration, parsed by table (see conf.h). */
+#include "config.h"
+
+#include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config/conf.h"
+#include "lib/cleanup.h"
+#include "lib/util.h"
+
+enum field_type {
+	F_STRING,   /* free text */
+	F_PATH,     /* absolute path, $VEID allowed */
+	F_BOOL,     /* yes/no */
+	F_U32,      /* whole number in [min, max] */
+	F_PAIR,     /* barrier:limit in `unit` */
+	F_IPLIST,   /* blank-separated IP addresses */
+	F_WORDS,    /* blank-separated words */
+	F_NETIF,    /* NETIF entries */
+	F_HOSTNAME, /* RFC 1123 host name */
+	F_NAME,     /* a template or sample name: no '/' and no leading '.' */
+};
+
+struct conf_key {
+	const char *key;
+	enum field_type type;
+	size_t offset;
+	uint32_t min, max;
+	enum vz_size_unit unit;
+	const char *def; /* default, parsed like a file value; NULL: unset */
+};
+
+#define G(k, t, f, ...) { k, t, offsetof(struct vz_global_conf, f), __VA_ARGS__ }
+#define C(k, t, f, ...) { k, t, offsetof(struct vz_ct_conf, f), __VA_ARGS__ }
+
+static const struct conf_key global_keys[] = {
+	G("CONF_DIR", F_PATH, conf_dir, .def = "/etc/vz/conf"),
+	G("VE_ROOT", F_PATH, ve_root, .def = "/vz/root/$VEID"),
+	G("VE_PRIVATE", F_PATH, ve_private, .def = "/vz/private/$VEID"),
+	G("TEMPLATE", F_PATH, template_dir, .def = "/vz/template"),
+	G("DUMPDIR", F_PATH, dump_dir, .def = "/vz/dump"),
+	G("LOCKDIR", F_PATH, lock_dir, .def = "/vz/lock"),
+	G("VZ_RUN_DIR", F_PATH, run_dir, .def = "/run/vz"),
+	G("VZD_SOCKET", F_PATH, socket_path),
+	G("CGROUP_ROOT", F_PATH, cgroup_root, .def = "/sys/fs/cgroup"),
+	G("CGROUP_PARENT", F_NAME, cgroup_parent, .def = "vz"),
+	G("CGROUP_VERSION", F_U32, cgroup_version, .min = 0, .max = 2, .def = "0"),
+	G("DEF_OSTEMPLATE", F_NAME, def_ostemplate, .def = "busybox"),
+	G("CONFIGFILE", F_NAME, configfile, .def = "basic"),
+	G("USERNS_BASE", F_U32, userns_base, .min = 0, .max = UINT32_MAX, .def = "100000"),
+	G("USERNS_SIZE", F_U32, userns_size, .min = 1, .max = UINT32_MAX, .def = "65536"),
+	G("STOP_TIMEOUT", F_U32, stop_timeout, .min = 0, .max = 86400, .def = "60"),
+	G("LOCK_TIMEOUT", F_U32, lock_timeout, .min = 0, .max = 86400, .def = "60"),
+	G("VZ_BRIDGE", F_NAME, bridge, .def = "vzbr0"),
+};
+
+static const struct conf_key ct_keys[] = {
+	C("VE_ROOT", F_PATH, ve_root),
+	C("VE_PRIVATE", F_PATH, ve_private),
+	C("OSTEMPLATE", F_NAME, ostemplate),
+	C("ONBOOT", F_BOOL, onboot, .def = "no"),
+	C("DISABLED", F_BOOL, disabled, .def = "no"),
+	C("HOSTNAME", F_HOSTNAME, hostname),
+	C("IP_ADDRESS", F_IPLIST, ip_address),
+	C("NETIF", F_NETIF, netif),
+	C("NAMESERVER", F_WORDS, nameserver),
+	C("SEARCHDOMAIN", F_WORDS, searchdomain),
+	C("DESCRIPTION", F_STRING, description),
+	C("CPUUNITS", F_U32, cpuunits, .min = 8, .max = 500000, .def = "1000"),
+	C("CPULIMIT", F_U32, cpulimit, .min = 0, .max = 100000, .def = "0"),
+	C("CPUS", F_U32, cpus, .min = 0, .max = 4096, .def = "0"),
+	C("PHYSPAGES", F_PAIR, physpages, .unit = VZ_UNIT_PAGES, .def = "unlimited"),
+	C("SWAPPAGES", F_PAIR, swappages, .unit = VZ_UNIT_PAGES, .def = "0"),
+	C("NUMPROC", F_PAIR, numproc, .unit = VZ_UNIT_COUNT, .def = "unlimited"),
+	C("DISKSPACE", F_PAIR, diskspace, .unit = VZ_UNIT_KB, .def = "unlimited"),
+	C("DISKINODES", F_PAIR, diskinodes, .unit = VZ_UNIT_COUNT, .def = "unlimited"),
+	C("LOCAL_UID", F_U32, local_uid, .min = 0, .max = UINT32_MAX),
+	C("LOCAL_GID", F_U32, local_gid, .min = 0, .max = UINT32_MAX),
+	C("PRIVILEGED", F_BOOL, privileged, .def = "no"),
+};
+
+static void free_field(void *base, const struct conf_key *k)
+{
+	void *field = (char *)base + k->offset;
+
+	switch (k->type) {
+	case F_STRING:
+	case F_PATH:
+	case F_HOSTNAME:
+	case F_NAME:
+		vz_freep(field);
+		break;
+	case F_IPLIST:
+	case F_WORDS:
+		vz_strv_freep(field);
+		break;
+	case F_NETIF: {
+		struct vz_ct_conf *c = base;
+		vz_netif_free(c->netif, c->n_netif);
+		c->netif = NULL;
+		c->n_netif = 0;
+		break;
+	}
+	default:
+		break;
+	}
+}
+
+static int parse_name(const char *s, vz_error *err)
+{
+	if (!*s || strchr(s, '/') || s[0] == '.' || strlen(s) > 200)
+		return vz_fail(err, VZ_INVALID_PARAMETER_VALUE, "`%s` is not a valid name", s);
+	return 0;
+}
+
+static int parse_iplist(const char *s, char ***ret, vz_error *err)
+{
+	cleanup_strv char **v = vz_split_words(s);
+
+	for (char **p = v; *p; p++)
+		if (vz_parse_ip(*p, err) < 0)
+			return -1;
+	*ret = steal_pointer(&v);
+	return 0;
+}
+
+/* Parse @value as @k's type into the field at @base; the old value is
+ * released only on success, so a failed parse changes nothing. */
+static int apply_key(void *base, const struct conf_key *k, const char *value, vz_error *err)
+{
+	void *field = (char *)base + k->offset;
+
+	switch (k->type) {
+	case F_STRING:
+		free_field(base, k);
+		*(char **)field = vz_xstrdup(value);
+		return 0;
+	case F_PATH:
+	case F_HOSTNAME:
+	case F_NAME:
+		if ((k->type == F_PATH && vz_parse_path(value, err) < 0) ||
+		    (k->type == F_HOSTNAME && vz_parse_hostname(value, err) < 0) ||
+		    (k->type == F_NAME && parse_name(value, err) < 0))
+			return -1;
+		free_field(base, k);
+		*(char **)field = vz_xstrdup(value);
+		return 0;
+	case F_BOOL:
+		return vz_parse_bool(value, field, err);
+	case F_U32:
+		return vz_parse_u32(value, k->min, k->max, field, err);
+	case F_PAIR:
+		return vz_parse_pair(value, k->unit, field, err);
+	case F_IPLIST:
+	case F_WORDS: {
+		char **v = NULL;
+		if (k->type == F_IPLIST && parse_iplist(value, &v, err) < 0)
+			return -1;
+		if (k->type == F_WORDS)
+			v = vz_split_words(value);
+		free_field(base, k);
+		*(char ***)field = v;
+		return 0;
+	}
+	case F_NETIF: {
+		struct vz_ct_conf *c = base;
+		struct vz_netif *v;
+		size_t n;
+		if (vz_parse_netif(value, &v, &n, err) < 0)
+			return -1;
+		free_field(base, k);
+		c->netif = v;
+		c->n_netif = n;
+		return 0;
+	}
+	}
+	return vz_fail(err, VZ_SYSTEM_ERROR, "internal: unknown field type");
+}
+
+static const struct conf_key *find_key(const struct conf_key *table, size_t n, const char *key)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(table[i].key, key) == 0)
+			return &table[i];
+	return NULL;
+}
+
+/* Defaults first, then every key the file assigns; errors name file:line:key. */
+static int apply_table(void *base, const struct conf_key *table, size_t n, const struct vz_kvfile *kv,
+		       uint64_t *ret_mask, vz_error *err)
+{
+	uint64_t mask = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		const char *value = vz_kvfile_get(kv, table[i].key);
+		const char *what = value ? value : table[i].def;
+
+		if (!what)
+			continue;
+		if (apply_key(base, &table[i], what, err) < 0) {
+			if (!value)
+				return vz_error_wrap(err, "internal default of %s", table[i].key);
+			return vz_error_wrap(err, "%s:%u: %s", kv->path,
+					     vz_kvfile_lineno(kv, table[i].key), table[i].key);
+		}
+		if (value)
+			mask |= 1ULL << i;
+	}
+	if (ret_mask)
+		*ret_mask = mask;
+	return 0;
+}
+
+static void free_table(void *base, const struct conf_key *table, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free_field(base, &table[i]);
+}
+
+void vz_global_conf_free(struct vz_global_conf *g)
+{
+	if (!g)
+		return;
+	free_table(g, global_keys, VZ_ARRAY_SIZE(global_keys));
+	vz_kvfile_free(g->kv);
+	free(g->path);
+	free(g);
+}
+
+static int global_from_kv(struct vz_kvfile *kv, struct vz_global_conf **ret, vz_error *err)
+{
+	struct vz_global_conf *g = vz_xcalloc(1, sizeof(*g));
+
+	g->kv = kv;
+	g->path = vz_xstrdup(kv->path);
+	if (apply_table(g, global_keys, VZ_ARRAY_SIZE(global_keys), kv, NULL, err) < 0) {
+		vz_global_conf_free(g);
+		return -1;
+	}
+	if (!g->socket_path)
+		g->socket_path = vz_strdup_printf("%s/vzd.sock", g->run_dir);
+	*ret = g;
+	return 0;
+}
+
+int vz_global_conf_parse(const char *path, const char *text, struct vz_global_conf **ret, vz_error *err)
+{
+	struct vz_kvfile *kv;
+
+	if (vz_kvfile_parse(path, text, &kv, err) < 0)
+		return -1;
+	return global_from_kv(kv, ret, err);
+}
+
+int vz_global_conf_load(const char *path, struct vz_global_conf **ret, vz_error *err)
+{
+	struct vz_kvfile *kv;
+
+	if (!path || !*path)
+		path = getenv(VZ_CONF_ENV);
+	if (!path || !*path)
+		path = VZ_DEFAULT_CONF;
+	if (vz_kvfile_load(path, &kv, err) < 0) {
+		if (err && err->errnum == ENOENT)
+			err->code = VZ_NOCONFIG;
+		return vz_error_wrap(err, "global configuration");
+	}
+	return global_from_kv(kv, ret, err);
+}
+
+char *vz_ct_conf_path(const struct vz_global_conf *g, const char *ctid)
+{
+	return vz_strdup_printf("%s/%s.conf", g->conf_dir, ctid);
+}
+
+char *vz_sample_conf_path(const struct vz_global_conf *g, const char *name)
+{
+	return vz_strdup_printf("%s/ve-%s.conf-sample", g->conf_dir, name);
+}
+
+char *vz_template_cache_dir(const struct vz_global_conf *g)
+{
+	return vz_strdup_printf("%s/cache", g->template_dir);
+}
+
+void vz_ct_conf_free(struct vz_ct_conf *c)
+{
+	if (!c)
+		return;
+	free_table(c, ct_keys, VZ_ARRAY_SIZE(ct_keys));
+	vz_kvfile_free(c->kv);
+	free(c->ctid);
+	free(c->path);
+	free(c);
+}
+
+/* VE_ROOT and VE_PRIVATE: the file's value or vz.conf's, with $VEID expanded. */
+static void derive_ct_paths(struct vz_ct_conf *c, const struct vz_global_conf *g)
+{
+	char *root = vz_expand_veid(c->ve_root ? c->ve_root : g->ve_root, c->ctid);
+	char *priv = vz_expand_veid(c->ve_private ? c->ve_private : g->ve_private, c->ctid);
+
+	free(c->ve_root);
+	free(c->ve_private);
+	c->ve_root = root;
+	c->ve_private = priv;
+}
+
+/* Default id range: USERNS_BASE + CTID * USERNS_SIZE, so every CTID has its
+ * own range without any allocation state to keep consistent. */
+static void derive_ct_ids(struct vz_ct_conf *c, const struct vz_global_conf *g)
+{
+	unsigned long long id = g->userns_base + strtoull(c->ctid, NULL, 10) * g->userns_size;
+	size_t uid_idx = 0, gid_idx = 0;
+
+	for (size_t i = 0; i < VZ_ARRAY_SIZE(ct_keys); i++) {
+		if (!strcmp(ct_keys[i].key, "LOCAL_UID"))
+			uid_idx = i;
+		if (!strcmp(ct_keys[i].key, "LOCAL_GID"))
+			gid_idx = i;
+	}
+	if (!(c->set_mask & (1ULL << uid_idx)) && id + g->userns_size - 1 <= UINT32_MAX)
+		c->local_uid = (uint32_t)id;
+	if (!(c->set_mask & (1ULL << gid_idx)) && id + g->userns_size - 1 <= UINT32_MAX)
+		c->local_gid = (uint32_t)id;
+}
+
+static int ct_from_kv(const struct vz_global_conf *g, const char *ctid, struct vz_kvfile *kv,
+		      struct vz_ct_conf **ret, vz_error *err)
+{
+	struct vz_ct_conf *c = vz_xcalloc(1, sizeof(*c));
+
+	c->kv = kv;
+	c->ctid = vz_xstrdup(ctid);
+	c->path = vz_xstrdup(kv->path);
+	if (apply_table(c, ct_keys, VZ_ARRAY_SIZE(ct_keys), kv, &c->set_mask, err) < 0) {
+		vz_ct_conf_free(c);
+		return -1;
+	}
+	derive_ct_paths(c, g);
+	derive_ct_ids(c, g);
+	*ret = c;
+	return 0;
+}
+
+int vz_ct_conf_parse(const struct vz_global_conf *g, const char *ctid, const char *path, const char *text,
+		     struct vz_ct_conf **ret, vz_error *err)
+{
+	struct vz_kvfile *kv;
+
+	if (vz_kvfile_parse(path, text, &kv, err) < 0)
+		return -1;
+	return ct_from_kv(g, ctid, kv, ret, err);
+}
+
+int vz_ct_conf_load(const struct vz_global_conf *g, const char *ctid, struct vz_ct_conf **ret, vz_error *err)
+{
+	cleanup_free char *path = NULL;
+	struct vz_kvfile *kv;
+
+	if (!vz_ctid_valid(ctid))
+		return vz_fail(err, VZ_INVALID_PARAMETER_VALUE,
+			       "invalid CTID `%s`: expected a number from 1 to 2147483647", ctid);
+	path = vz_ct_conf_path(g, ctid);
+	if (vz_kvfile_load(path, &kv, err) < 0) {
+		if (err && err->errnum == ENOENT)
+			return vz_fail(err, VZ_CT_NOT_EXIST,
+				       "container %s does not exist (no config file `%s`)", ctid, path);
+		return vz_error_wrap(err, "container %s", ctid);
+	}
+	if (ct_from_kv(g, ctid, kv, ret, err) < 0)
+		return vz_error_wrap(err, "container %s", ctid);
+	return 0;
+}
+
+bool vz_ct_conf_key_known(const char *key)
+{
+	return find_key(ct_keys, VZ_ARRAY_SIZE(ct_keys), key) != NULL;
+}
+
+int vz_ct_conf_set(struct vz_ct_conf *c, const char *key, const char *value, vz_error *err)
+{
+	const struct conf_key *k = find_key(ct_keys, VZ_ARRAY_SIZE(ct_keys), key);
+
+	if (!k)
+		return vz_fail(err, VZ_INVALID_PARAMETER_SYNTAX, "unknown parameter %s", key);
+	if (value && apply_key(c, k, value, err) < 0)
+		return vz_error_wrap(err, "%s", key);
+	vz_kvfile_set(c->kv, key, value);
+	if (value)
+		c->set_mask |= 1ULL << (size_t)(k - ct_keys);
+	else
+		c->set_mask &= ~(1ULL << (size_t)(k - ct_keys));
+	return 0;
+}
+
+int vz_ct_conf_save(const struct vz_ct_conf *c, vz_error *err)
+{
+	if (vz_kvfile_save(c->kv, c->path, err) < 0)
+		return vz_error_wrap(err, "container %s: %s", c->ctid, c->path);
+	return 0;
+}

@@ -1,0 +1,226 @@
+/* Child processes and their exit statuses (see child.h). */
+#include "config.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include "child.h"
+
+struct child_slot {
+	pid_t pid;
+	bool done;
+	int status;
+	struct child_slot *next;
+};
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t changed = PTHREAD_COND_INITIALIZER;
+static struct child_slot *slots;
+static bool reaper_running;
+static sigset_t saved_mask;
+
+static struct child_slot *slot_find(pid_t pid)
+{
+	for (struct child_slot *s = slots; s; s = s->next)
+		if (s->pid == pid)
+			return s;
+	return NULL;
+}
+
+static void slot_remove(struct child_slot *victim)
+{
+	for (struct child_slot **p = &slots; *p; p = &(*p)->next) {
+		if (*p == victim) {
+			*p = victim->next;
+			free(victim);
+			return;
+		}
+	}
+}
+
+static int siginfo_to_status(const siginfo_t *si)
+{
+	switch (si->si_code) {
+	case CLD_EXITED:
+		return (si->si_status & 0xff) << 8;
+	case CLD_KILLED:
+		return si->si_status & 0x7f;
+	case CLD_DUMPED:
+		return (si->si_status & 0x7f) | 0x80;
+	default:
+		return 0;
+	}
+}
+
+static void reap_all(void)
+{
+	for (;;) {
+		siginfo_t si;
+		struct child_slot *s;
+
+		memset(&si, 0, sizeof(si));
+		if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG) < 0 || si.si_pid == 0)
+			return;
+		pthread_mutex_lock(&lock);
+		s = slot_find(si.si_pid);
+		/* Unregistered children are orphaned container inits: reaping them
+		 * is all there is to do; the monitor sees their pidfd close. */
+		if (s) {
+			s->done = true;
+			s->status = siginfo_to_status(&si);
+			pthread_cond_broadcast(&changed);
+		}
+		pthread_mutex_unlock(&lock);
+	}
+}
+
+static void *reaper_main(void *arg)
+{
+	sigset_t chld;
+
+	(void)arg;
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	for (;;) {
+		reap_all();
+		sigwaitinfo(&chld, NULL);
+	}
+	return NULL;
+}
+
+int vz_child_reaper_start(void)
+{
+	sigset_t chld;
+	pthread_t tid;
+
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
+		return -1;
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	if (pthread_sigmask(SIG_BLOCK, &chld, &saved_mask) < 0)
+		return -1;
+	sigdelset(&saved_mask, SIGCHLD);
+	reaper_running = true;
+	if (pthread_create(&tid, NULL, reaper_main, NULL) != 0) {
+		reaper_running = false;
+		return -1;
+	}
+	pthread_detach(tid);
+	return 0;
+}
+
+pid_t vz_child_fork(void)
+{
+	struct child_slot *s = calloc(1, sizeof(*s));
+	pid_t pid;
+
+	if (!s)
+		return -1;
+	pthread_mutex_lock(&lock);
+	pid = fork();
+	if (pid == 0) {
+		/* The child is single-threaded: no reaper, fresh registry, and the
+		 * signal mask the daemon's main thread had before blocking SIGCHLD. */
+		if (reaper_running)
+			pthread_sigmask(SIG_SETMASK, &saved_mask, NULL);
+		reaper_running = false;
+		slots = NULL;
+		pthread_mutex_init(&lock, NULL);
+		pthread_cond_init(&changed, NULL);
+		free(s);
+		return 0;
+	}
+	if (pid < 0) {
+		int saved = errno;
+		pthread_mutex_unlock(&lock);
+		free(s);
+		errno = saved;
+		return -1;
+	}
+	s->pid = pid;
+	s->next = slots;
+	slots = s;
+	pthread_mutex_unlock(&lock);
+	return pid;
+}
+
+static int wait_direct(pid_t pid, int *ret_status, int timeout_ms)
+{
+	int status, waited = 0;
+
+	for (;;) {
+		pid_t r = waitpid(pid, &status, timeout_ms < 0 ? 0 : WNOHANG);
+		if (r == pid)
+			break;
+		if (r < 0 && errno != EINTR)
+			return -1;
+		if (r == 0) {
+			if (waited >= timeout_ms) {
+				errno = ETIMEDOUT;
+				return -1;
+			}
+			usleep(10000);
+			waited += 10;
+		}
+	}
+	if (ret_status)
+		*ret_status = status;
+	return 0;
+}
+
+int vz_child_wait(pid_t pid, int *ret_status, int timeout_ms)
+{
+	struct child_slot *s;
+	struct timespec deadline;
+	int rc = 0;
+
+	if (!reaper_running)
+		return wait_direct(pid, ret_status, timeout_ms);
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	if (timeout_ms >= 0) {
+		deadline.tv_sec += timeout_ms / 1000;
+		deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+		if (deadline.tv_nsec >= 1000000000L) {
+			deadline.tv_sec++;
+			deadline.tv_nsec -= 1000000000L;
+		}
+	}
+	pthread_mutex_lock(&lock);
+	s = slot_find(pid);
+	if (!s) {
+		pthread_mutex_unlock(&lock);
+		errno = ECHILD;
+		return -1;
+	}
+	while (!s->done && rc == 0) {
+		if (timeout_ms < 0)
+			rc = pthread_cond_wait(&changed, &lock);
+		else
+			rc = pthread_cond_timedwait(&changed, &lock, &deadline);
+	}
+	if (!s->done) {
+		pthread_mutex_unlock(&lock);
+		errno = ETIMEDOUT;
+		return -1;
+	}
+	if (ret_status)
+		*ret_status = s->status;
+	slot_remove(s);
+	pthread_mutex_unlock(&lock);
+	return 0;
+}
+
+int vz_child_exit_code(int status)
+{
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return 255;
+}

@@ -1,0 +1,32 @@
+/* Child processes and their exit statuses.
+ *
+ * vzd is a child subreaper: container inits are cloned by a short-lived
+ * launcher and reparent to vzd, so vzd must reap them (PID 1 of some hosts,
+ * such as the build machines, never reaps orphans).  One reaper thread owns
+ * waitid(); a thread that forks registers the pid under a lock held across
+ * fork(), so the reaper can never reap a child before its waiter is known.
+ * Without vz_child_reaper_start() (the CLI, tests, a forked helper) waits
+ * fall back to plain waitpid(). */
+#ifndef VZ_CHILD_H
+#define VZ_CHILD_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+/* Start the reaper thread; blocks SIGCHLD in the calling thread, which must
+ * be the main thread before any other thread exists. */
+int vz_child_reaper_start(void);
+
+/* fork() that registers the child for vz_child_wait().  Returns 0 in the
+ * child (signals unblocked, reaper state reset), the pid in the parent, -1
+ * on failure with errno set. */
+pid_t vz_child_fork(void);
+
+/* Wait for a child forked by vz_child_fork(); fills the wait(2)-style status.
+ * @timeout_ms < 0 waits forever; returns -1 with errno=ETIMEDOUT on timeout. */
+int vz_child_wait(pid_t pid, int *ret_status, int timeout_ms);
+
+/* Turn a wait status into a shell-style exit code (128+signal if killed). */
+int vz_child_exit_code(int status);
+
+#endif
