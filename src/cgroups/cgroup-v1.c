@@ -1,1 +1,350 @@
-/* placeholder */
+/* cgroup v1 backend: one hierarchy per mount directory under the root
+ * (cpu, memory, freezer, ... or co-mounted ones such as cpu,cpuacct), and the
+ * container's cgroup ROOT/HIERARCHY/PARENT/CTID in each of them.  Processes
+ * are frozen through the freezer hierarchy and counted in the pids one. */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+
+#include "cgroups/cgroup-internal.h"
+#include "lib/cleanup.h"
+#include "lib/util.h"
+
+/* ---- hierarchies -------------------------------------------------------- */
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Whether the mount directory @path is a v1 hierarchy not yet seen.  The
+ * file system type tells the unified (cgroup2) mount and stray directories
+ * apart; the device number tells one hierarchy mounted twice. */
+static bool new_hierarchy(const char *path, const dev_t *seen, size_t n_seen, dev_t *ret_dev)
+{
+	struct statfs sfs;
+	struct stat st;
+
+	if (statfs(path, &sfs) < 0 || sfs.f_type != CGROUP_SUPER_MAGIC || stat(path, &st) < 0)
+		return false;
+	for (size_t i = 0; i < n_seen; i++)
+		if (seen[i] == st.st_dev)
+			return false;
+	*ret_dev = st.st_dev;
+	return true;
+}
+
+int vz_cgroup_v1_hierarchies(const char *root, char ***ret, vz_error *err)
+{
+	cleanup_closedir DIR *d = vz_cg_opendir_at(AT_FDCWD, root);
+	cleanup_strv char **paths = NULL;
+	cleanup_free dev_t *devs = NULL;
+	size_t n = 0;
+	struct dirent *de;
+
+	if (!d)
+		return vz_fail_errno(err, VZ_SYSTEM_ERROR, "cgroup root `%s`: open", root);
+	paths = vz_xcalloc(1, sizeof(char *));
+	while ((de = readdir(d))) {
+		cleanup_free char *path = NULL;
+		dev_t dev;
+
+		/* Symlinks (cpu -> cpu,cpuacct) name a co-mounted hierarchy
+		 * that is listed under its real directory. */
+		if (de->d_name[0] == '.' || de->d_type == DT_LNK)
+			continue;
+		path = vz_strdup_printf("%s/%s", root, de->d_name);
+		if (de->d_type == DT_UNKNOWN && !vz_is_dir(path))
+			continue;
+		if (!new_hierarchy(path, devs, n, &dev))
+			continue;
+		paths = vz_xrealloc(paths, (n + 2) * sizeof(char *));
+		devs = vz_xrealloc(devs, (n + 1) * sizeof(dev_t));
+		devs[n] = dev;
+		paths[n++] = steal_pointer(&path);
+		paths[n] = NULL;
+	}
+	qsort(paths, n, sizeof(char *), cmp_str);
+	*ret = steal_pointer(&paths);
+	return 0;
+}
+
+/* Whether hierarchy @path carries controller @ctrl.  Mount directories are
+ * named after their controllers ("cpu,cpuacct"), which is the convention of
+ * systemd and cgroupfs-mount alike. */
+static bool has_controller(const char *path, const char *ctrl)
+{
+	const char *base = strrchr(path, '/');
+	size_t len = strlen(ctrl);
+
+	for (const char *p = base ? base + 1 : path; p; p = strchr(p, ',')) {
+		if (*p == ',')
+			p++;
+		if (!strncmp(p, ctrl, len) && (p[len] == '\0' || p[len] == ','))
+			return true;
+	}
+	return false;
+}
+
+static const char *find_hierarchy(char **hierarchies, const char *ctrl)
+{
+	for (char **h = hierarchies; *h; h++)
+		if (has_controller(*h, ctrl))
+			return *h;
+	return NULL;
+}
+
+static int list_hierarchies(struct vz_cgroup *cg, char ***ret, vz_error *err)
+{
+	if (vz_cgroup_v1_hierarchies(cg->root, ret, err) < 0)
+		return -1;
+	if (!(*ret)[0]) {
+		vz_strv_freep(ret);
+		return vz_fail(err, VZ_SYSTEM_ERROR, "no cgroup v1 hierarchy under `%s`", cg->root);
+	}
+	return 0;
+}
+
+static char *leaf_path(struct vz_cgroup *cg, const char *hierarchy)
+{
+	return vz_strdup_printf("%s/%s/%s", hierarchy, cg->parent, cg->name);
+}
+
+/* ---- create ------------------------------------------------------------- */
+
+static int mkdir_cgroup(const char *path, vz_error *err)
+{
+	if (mkdir(path, 0755) < 0 && errno != EEXIST)
+		return vz_fail_errno(err, VZ_SYSTEM_ERROR, "cgroup `%s`: mkdir", path);
+	return 0;
+}
+
+/* A new cpuset cgroup starts with empty cpuset.cpus and cpuset.mems, and
+ * the kernel refuses to attach a process to it (ENOSPC).  Copy them down
+ * from @from; a value already set (by an administrator) is kept. */
+static int cpuset_copy_down(const char *from, const char *to, vz_error *err)
+{
+	static const char *const keys[] = {"cpuset.cpus", "cpuset.mems"};
+	cleanup_close int from_fd = vz_cg_open_dir(from, err);
+	cleanup_close int to_fd = -1;
+	char value[4096];
+
+	if (from_fd < 0)
+		return -1;
+	to_fd = vz_cg_open_dir(to, err);
+	if (to_fd < 0)
+		return -1;
+	for (size_t i = 0; i < VZ_ARRAY_SIZE(keys); i++) {
+		if (vz_read_file_at(to_fd, keys[i], value, sizeof(value), err) < 0)
+			return vz_error_wrap(err, "cgroup `%s`", to);
+		if (value[0])
+			continue;
+		if (vz_read_file_at(from_fd, keys[i], value, sizeof(value), err) < 0)
+			return vz_error_wrap(err, "cgroup `%s`", from);
+		if (vz_write_file_at(to_fd, keys[i], value, strlen(value), err) < 0)
+			return vz_error_wrap(err, "cgroup `%s`", to);
+	}
+	return 0;
+}
+
+static int create_in(struct vz_cgroup *cg, const char *hierarchy, vz_error *err)
+{
+	cleanup_free char *parent = vz_strdup_printf("%s/%s", hierarchy, cg->parent);
+	cleanup_free char *leaf = leaf_path(cg, hierarchy);
+	bool cpuset = has_controller(hierarchy, "cpuset");
+
+	if (mkdir_cgroup(parent, err) < 0)
+		return -1;
+	if (cpuset && cpuset_copy_down(hierarchy, parent, err) < 0)
+		return -1;
+	if (mkdir_cgroup(leaf, err) < 0)
+		return -1;
+	if (cpuset && cpuset_copy_down(parent, leaf, err) < 0)
+		return -1;
+	return 0;
+}
+
+static int v1_create(struct vz_cgroup *cg, vz_error *err)
+{
+	cleanup_strv char **hierarchies = NULL;
+
+	if (list_hierarchies(cg, &hierarchies, err) < 0)
+		return -1;
+	for (char **h = hierarchies; *h; h++)
+		if (create_in(cg, *h, err) < 0)
+			return -1;
+	return 0;
+}
+
+/* ---- attach, procs ------------------------------------------------------ */
+
+static int v1_attach(struct vz_cgroup *cg, pid_t pid, vz_error *err)
+{
+	cleanup_strv char **hierarchies = NULL;
+	char buf[32];
+	int len = snprintf(buf, sizeof(buf), "%d", (int)pid);
+
+	if (list_hierarchies(cg, &hierarchies, err) < 0)
+		return -1;
+	for (char **h = hierarchies; *h; h++) {
+		cleanup_free char *leaf = leaf_path(cg, *h);
+		cleanup_close int fd = vz_cg_open_dir(leaf, err);
+
+		if (fd < 0)
+			return vz_error_wrap(err, "attach pid %d", (int)pid);
+		if (vz_write_file_at(fd, "cgroup.procs", buf, (size_t)len, err) < 0)
+			return vz_error_wrap(err, "cgroup `%s`: attach pid %d", leaf, (int)pid);
+	}
+	return 0;
+}
+
+/* The hierarchy whose cgroup.procs is read: every process is attached to
+ * all of them, so any will do; pids is meant for counting. */
+static const char *procs_hierarchy(char **hierarchies)
+{
+	const char *h = find_hierarchy(hierarchies, "pids");
+	return h ? h : hierarchies[0];
+}
+
+static int v1_procs(struct vz_cgroup *cg, pid_t **ret, size_t *ret_n, vz_error *err)
+{
+	cleanup_strv char **hierarchies = NULL;
+	cleanup_free char *leaf = NULL;
+
+	if (list_hierarchies(cg, &hierarchies, err) < 0)
+		return -1;
+	leaf = leaf_path(cg, procs_hierarchy(hierarchies));
+	return vz_cg_read_procs(leaf, ret, ret_n, err);
+}
+
+/* ---- freeze, kill ------------------------------------------------------- */
+
+static int wait_freezer_state(int fd, const char *path, const char *want, vz_error *err)
+{
+	struct vz_cg_deadline d;
+	char state[32];
+
+	vz_cg_deadline_start(&d);
+	for (;;) {
+		/* The state is recomputed on read: FREEZING turns into FROZEN
+		 * once the last task entered the refrigerator. */
+		if (vz_read_file_at(fd, "freezer.state", state, sizeof(state), err) < 0)
+			return vz_error_wrap(err, "cgroup `%s`", path);
+		if (!strcmp(state, want))
+			return 0;
+		if (!vz_cg_deadline_sleep(&d))
+			return vz_cg_fail_timeout(
+			    err,
+			    "cgroup `%s`: freezer.state still reads %s, not %s, "
+			    "after %u ms",
+			    path, state, want, vz_cgroup_timeout_ms);
+	}
+}
+
+static int set_freezer_state(int fd, const char *path, const char *state, vz_error *err)
+{
+	if (vz_write_file_at(fd, "freezer.state", state, strlen(state), err) < 0)
+		return vz_error_wrap(err, "cgroup `%s`", path);
+	return wait_freezer_state(fd, path, state, err);
+}
+
+static int v1_freeze(struct vz_cgroup *cg, bool frozen, vz_error *err)
+{
+	cleanup_strv char **hierarchies = NULL;
+	cleanup_free char *leaf = NULL;
+	cleanup_close int fd = -1;
+	const char *freezer;
+	vz_error undo_err;
+
+	if (list_hierarchies(cg, &hierarchies, err) < 0)
+		return -1;
+	freezer = find_hierarchy(hierarchies, "freezer");
+	if (!freezer)
+		return vz_fail(err, VZ_SYSTEM_ERROR, "no freezer hierarchy under `%s`", cg->root);
+	leaf = leaf_path(cg, freezer);
+	fd = vz_cg_open_dir(leaf, err);
+	if (fd < 0)
+		return -1;
+	if (!frozen)
+		return set_freezer_state(fd, leaf, "THAWED", err);
+	if (set_freezer_state(fd, leaf, "FROZEN", err) < 0) {
+		/* Do not leave it half-frozen (FREEZING): that stops some of
+		 * the container's tasks and not others. */
+		set_freezer_state(fd, leaf, "THAWED", &undo_err);
+		return -1;
+	}
+	return 0;
+}
+
+static int v1_kill(struct vz_cgroup *cg, vz_error *err)
+{
+	cleanup_strv char **hierarchies = NULL;
+	cleanup_free char *frozen_leaf = NULL, *leaf = NULL;
+	const char *freezer;
+
+	if (list_hierarchies(cg, &hierarchies, err) < 0)
+		return -1;
+	/* Read the pids where they are frozen, so that the set that cannot
+	 * fork any more is exactly the set that is killed.  A container made
+	 * before the freezer was mounted is killed without freezing. */
+	freezer = find_hierarchy(hierarchies, "freezer");
+	frozen_leaf = freezer ? leaf_path(cg, freezer) : NULL;
+	if (frozen_leaf && vz_is_dir(frozen_leaf))
+		return vz_cg_kill_loop(cg, frozen_leaf, true, err);
+	leaf = leaf_path(cg, procs_hierarchy(hierarchies));
+	return vz_cg_kill_loop(cg, leaf, false, err);
+}
+
+/* ---- destroy, exists ---------------------------------------------------- */
+
+static int v1_destroy(struct vz_cgroup *cg, vz_error *err)
+{
+	cleanup_strv char **hierarchies = NULL;
+	vz_error later;
+	int r = 0;
+
+	if (list_hierarchies(cg, &hierarchies, err) < 0)
+		return -1;
+	/* Go on after a failure: the less is left behind, the less the next
+	 * attempt has to do.  The first failure is the one reported. */
+	for (char **h = hierarchies; *h; h++) {
+		cleanup_free char *leaf = leaf_path(cg, *h);
+
+		if (vz_cg_rmdir_tree(leaf, r < 0 ? &later : err) < 0)
+			r = -1;
+	}
+	return r;
+}
+
+static bool v1_exists(struct vz_cgroup *cg)
+{
+	cleanup_strv char **hierarchies = NULL;
+
+	if (vz_cgroup_v1_hierarchies(cg->root, &hierarchies, NULL) < 0)
+		return false;
+	for (char **h = hierarchies; *h; h++) {
+		cleanup_free char *leaf = leaf_path(cg, *h);
+		if (vz_is_dir(leaf))
+			return true;
+	}
+	return false;
+}
+
+const struct vz_cgroup_ops vz_cgroup_v1_ops = {
+    .name = "v1",
+    .create = v1_create,
+    .attach = v1_attach,
+    .procs = v1_procs,
+    .freeze = v1_freeze,
+    .kill = v1_kill,
+    .destroy = v1_destroy,
+    .exists = v1_exists,
+};

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -293,14 +294,24 @@ void vz_ct_conf_free(struct vz_ct_conf *c)
 	vz_kvfile_free(c->kv);
 	free(c->ctid);
 	free(c->path);
+	free(c->inherit_ve_root);
+	free(c->inherit_ve_private);
 	free(c);
 }
 
-/* VE_ROOT and VE_PRIVATE: the file's value or vz.conf's, with $VEID expanded. */
-static void derive_ct_paths(struct vz_ct_conf *c, const struct vz_global_conf *g)
+static int check_ctid(const char *ctid, vz_error *err)
 {
-	char *root = vz_expand_veid(c->ve_root ? c->ve_root : g->ve_root, c->ctid);
-	char *priv = vz_expand_veid(c->ve_private ? c->ve_private : g->ve_private, c->ctid);
+	if (!vz_ctid_valid(ctid))
+		return vz_fail(err, VZ_INVALID_PARAMETER_VALUE,
+			       "invalid CTID `%s`: expected a number from 1 to 2147483647", ctid);
+	return 0;
+}
+
+/* VE_ROOT and VE_PRIVATE: the file's value or vz.conf's, with $VEID expanded. */
+static void derive_ct_paths(struct vz_ct_conf *c)
+{
+	char *root = vz_expand_veid(c->ve_root ? c->ve_root : c->inherit_ve_root, c->ctid);
+	char *priv = vz_expand_veid(c->ve_private ? c->ve_private : c->inherit_ve_private, c->ctid);
 
 	free(c->ve_root);
 	free(c->ve_private);
@@ -308,25 +319,71 @@ static void derive_ct_paths(struct vz_ct_conf *c, const struct vz_global_conf *g
 	c->ve_private = priv;
 }
 
-/* Default id range: USERNS_BASE + CTID * USERNS_SIZE, so every CTID has its
- * own range without any allocation state to keep consistent. */
-static void derive_ct_ids(struct vz_ct_conf *c, const struct vz_global_conf *g)
+/* LOCAL_UID or LOCAL_GID (@key, stored in @field).  The default is
+ * USERNS_BASE + CTID * USERNS_SIZE, so every CTID has its own range without
+ * any allocation state to keep consistent.  The range must fit in 32-bit
+ * ids: a default that does not must be an error, not a silent 0, which
+ * would map the container's root to the host's. */
+static int derive_ct_id(struct vz_ct_conf *c, const char *key, uint32_t *field, vz_error *err)
 {
-	unsigned long long id = g->userns_base + strtoull(c->ctid, NULL, 10) * g->userns_size;
-	size_t uid_idx = 0, gid_idx = 0;
+	uint64_t bit = 1ULL << (size_t)(find_key(ct_keys, VZ_ARRAY_SIZE(ct_keys), key) - ct_keys);
+	bool explicit = c->set_mask & bit;
+	unsigned long long first, last;
 
-	for (size_t i = 0; i < VZ_ARRAY_SIZE(ct_keys); i++) {
-		if (!strcmp(ct_keys[i].key, "LOCAL_UID"))
-			uid_idx = i;
-		if (!strcmp(ct_keys[i].key, "LOCAL_GID"))
-			gid_idx = i;
+	/* at most 2^31 * 2^32 + 2^32: no overflow in 64 bits */
+	first = explicit ? *field : c->userns_base + strtoull(c->ctid, NULL, 10) * c->userns_size;
+	last = first + c->userns_size - 1;
+	if (last <= UINT32_MAX) {
+		*field = (uint32_t)first;
+		return 0;
 	}
-	if (!(c->set_mask & (1ULL << uid_idx)) && id + g->userns_size - 1 <= UINT32_MAX)
-		c->local_uid = (uint32_t)id;
-	if (!(c->set_mask & (1ULL << gid_idx)) && id + g->userns_size - 1 <= UINT32_MAX)
-		c->local_gid = (uint32_t)id;
+	if (c->privileged) /* no user namespace: no range to map */
+		return 0;
+	if (explicit) {
+		/* a key just set has no line in the file as read */
+		unsigned lineno = vz_kvfile_lineno(c->kv, key);
+		char line[16] = "";
+		if (lineno)
+			snprintf(line, sizeof(line), ":%u", lineno);
+		return vz_fail(err, VZ_INVALID_PARAMETER_VALUE,
+			       "%s%s: %s: ids %llu..%llu (USERNS_SIZE %u) go past 4294967295",
+			       c->kv->path, line, key, first, last, c->userns_size);
+	}
+	return vz_fail(err, VZ_INVALID_PARAMETER_VALUE,
+		       "container %s: default %s range USERNS_BASE + CTID * USERNS_SIZE = %llu..%llu "
+		       "goes past 4294967295; set %s in %s or lower USERNS_SIZE in vz.conf",
+		       c->ctid, key, first, last, key, c->path);
 }
 
+/* (Re)build every typed field of @c from @c->kv, as a load does: table
+ * values and defaults, expanded paths, id ranges.  @c's ctid, path, kv and
+ * inherited values must be set.  All or nothing: on failure @c is unchanged. */
+static int ct_derive(struct vz_ct_conf *c, vz_error *err)
+{
+	struct vz_ct_conf n = {
+		.ctid = c->ctid,
+		.path = c->path,
+		.kv = c->kv,
+		.inherit_ve_root = c->inherit_ve_root,
+		.inherit_ve_private = c->inherit_ve_private,
+		.userns_base = c->userns_base,
+		.userns_size = c->userns_size,
+	};
+
+	if (apply_table(&n, ct_keys, VZ_ARRAY_SIZE(ct_keys), n.kv, &n.set_mask, err) < 0 ||
+	    derive_ct_id(&n, "LOCAL_UID", &n.local_uid, err) < 0 ||
+	    derive_ct_id(&n, "LOCAL_GID", &n.local_gid, err) < 0) {
+		free_table(&n, ct_keys, VZ_ARRAY_SIZE(ct_keys));
+		return -1;
+	}
+	derive_ct_paths(&n);
+	/* n borrowed everything that is not a table field: swap in place */
+	free_table(c, ct_keys, VZ_ARRAY_SIZE(ct_keys));
+	*c = n;
+	return 0;
+}
+
+/* Takes @kv, also on failure. */
 static int ct_from_kv(const struct vz_global_conf *g, const char *ctid, struct vz_kvfile *kv,
 		      struct vz_ct_conf **ret, vz_error *err)
 {
@@ -335,12 +392,14 @@ static int ct_from_kv(const struct vz_global_conf *g, const char *ctid, struct v
 	c->kv = kv;
 	c->ctid = vz_xstrdup(ctid);
 	c->path = vz_xstrdup(kv->path);
-	if (apply_table(c, ct_keys, VZ_ARRAY_SIZE(ct_keys), kv, &c->set_mask, err) < 0) {
+	c->inherit_ve_root = vz_xstrdup(g->ve_root);
+	c->inherit_ve_private = vz_xstrdup(g->ve_private);
+	c->userns_base = g->userns_base;
+	c->userns_size = g->userns_size;
+	if (ct_derive(c, err) < 0) {
 		vz_ct_conf_free(c);
 		return -1;
 	}
-	derive_ct_paths(c, g);
-	derive_ct_ids(c, g);
 	*ret = c;
 	return 0;
 }
@@ -350,6 +409,8 @@ int vz_ct_conf_parse(const struct vz_global_conf *g, const char *ctid, const cha
 {
 	struct vz_kvfile *kv;
 
+	if (check_ctid(ctid, err) < 0)
+		return -1;
 	if (vz_kvfile_parse(path, text, &kv, err) < 0)
 		return -1;
 	return ct_from_kv(g, ctid, kv, ret, err);
@@ -360,9 +421,8 @@ int vz_ct_conf_load(const struct vz_global_conf *g, const char *ctid, struct vz_
 	cleanup_free char *path = NULL;
 	struct vz_kvfile *kv;
 
-	if (!vz_ctid_valid(ctid))
-		return vz_fail(err, VZ_INVALID_PARAMETER_VALUE,
-			       "invalid CTID `%s`: expected a number from 1 to 2147483647", ctid);
+	if (check_ctid(ctid, err) < 0)
+		return -1;
 	path = vz_ct_conf_path(g, ctid);
 	if (vz_kvfile_load(path, &kv, err) < 0) {
 		if (err && err->errnum == ENOENT)
@@ -380,19 +440,40 @@ bool vz_ct_conf_key_known(const char *key)
 	return find_key(ct_keys, VZ_ARRAY_SIZE(ct_keys), key) != NULL;
 }
 
+/* Whether @value parses as @k's type, without touching any conf. */
+static int check_value(const struct conf_key *k, const char *value, vz_error *err)
+{
+	struct vz_ct_conf scratch = {0};
+	int r = apply_key(&scratch, k, value, err);
+
+	free_table(&scratch, ct_keys, VZ_ARRAY_SIZE(ct_keys));
+	return r;
+}
+
 int vz_ct_conf_set(struct vz_ct_conf *c, const char *key, const char *value, vz_error *err)
 {
 	const struct conf_key *k = find_key(ct_keys, VZ_ARRAY_SIZE(ct_keys), key);
+	struct vz_kvfile *old;
 
 	if (!k)
 		return vz_fail(err, VZ_INVALID_PARAMETER_SYNTAX, "unknown parameter %s", key);
-	if (value && apply_key(c, k, value, err) < 0)
+	/* the file is line based: a newline would end the value early */
+	if (value && strchr(value, '\n'))
+		return vz_fail(err, VZ_INVALID_PARAMETER_VALUE, "%s: the value must be a single line",
+			       key);
+	if (value && check_value(k, value, err) < 0)
 		return vz_error_wrap(err, "%s", key);
+	/* Re-derive from the changed file, so that a removed key gets its
+	 * default back, VE_ROOT is expanded and id ranges are re-checked; on
+	 * failure the old file is put back. */
+	old = vz_kvfile_dup(c->kv);
 	vz_kvfile_set(c->kv, key, value);
-	if (value)
-		c->set_mask |= 1ULL << (size_t)(k - ct_keys);
-	else
-		c->set_mask &= ~(1ULL << (size_t)(k - ct_keys));
+	if (ct_derive(c, err) < 0) {
+		vz_kvfile_free(c->kv);
+		c->kv = old;
+		return vz_error_wrap(err, "%s", key);
+	}
+	vz_kvfile_free(old);
 	return 0;
 }
 

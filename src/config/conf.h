@@ -68,6 +68,11 @@ struct vz_ct_conf {
 	bool privileged;      /* PRIVILEGED="yes": no user namespace (explicit only) */
 	uint64_t set_mask;
 	struct vz_kvfile *kv;
+	/* What the fields above inherit from vz.conf, copied so that
+	 * vz_ct_conf_set can re-derive them without it.  Private to conf.c. */
+	char *inherit_ve_root;    /* vz.conf's VE_ROOT template */
+	char *inherit_ve_private; /* vz.conf's VE_PRIVATE template */
+	uint32_t userns_base, userns_size;
 };
 
 /* Load vz.conf from @path, or $VZ_CONF, or /etc/vz/vz.conf (in that order).
@@ -83,14 +88,18 @@ VZ_EXPORT char *vz_sample_conf_path(const struct vz_global_conf *g, const char *
 VZ_EXPORT char *vz_template_cache_dir(const struct vz_global_conf *g);
 
 /* Load CTID.conf; unknown CTID is VZ_CT_NOT_EXIST.  Values not in the file
- * come from vz.conf (VE_ROOT, VE_PRIVATE) or defaults. */
+ * come from vz.conf (VE_ROOT, VE_PRIVATE) or defaults.  Unless PRIVILEGED,
+ * the user id range LOCAL_UID (default USERNS_BASE + CTID * USERNS_SIZE)
+ * plus USERNS_SIZE ids must fit in 32 bits, and likewise LOCAL_GID. */
 VZ_EXPORT int vz_ct_conf_load(const struct vz_global_conf *g, const char *ctid, struct vz_ct_conf **ret, vz_error *err);
 int vz_ct_conf_parse(const struct vz_global_conf *g, const char *ctid, const char *path, const char *text, struct vz_ct_conf **ret, vz_error *err);
 VZ_EXPORT void vz_ct_conf_free(struct vz_ct_conf *c);
 
 /* Validate @value for @key, store it in @c's kvfile and re-derive the typed
- * field.  Unknown keys are refused (VZ_INVALID_PARAMETER_SYNTAX) so a typo
- * on the command line is caught; unknown keys already in a file are kept. */
+ * fields (NULL removes the key: the default comes back).  Unknown keys are
+ * refused (VZ_INVALID_PARAMETER_SYNTAX) so a typo on the command line is
+ * caught; unknown keys already in a file are kept.  On failure neither the
+ * kvfile nor the typed fields change. */
 VZ_EXPORT int vz_ct_conf_set(struct vz_ct_conf *c, const char *key, const char *value, vz_error *err);
 VZ_EXPORT int vz_ct_conf_save(const struct vz_ct_conf *c, vz_error *err);
 /* Whether @key is a known CTID.conf key. */

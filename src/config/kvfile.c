@@ -41,7 +41,9 @@ static bool key_char(char c, bool first)
 
 /* Parse the value part starting at @p (just after '=').  Accepts "..." with
  * \" \\ \$ \` escapes, '...' verbatim, or a bare word; then optional blanks
- * and an optional # comment. */
+ * and an optional # comment.  As in the shell, '#' starts a comment only at
+ * the start of a word: in `A=x#y` it belongs to the value, and `A="x"#y`
+ * (which the shell reads as x#y) is refused rather than read as "x". */
 static const char *parse_value(const char *p, char **ret)
 {
 	size_t cap = strlen(p) + 1, n = 0;
@@ -64,12 +66,14 @@ static const char *parse_value(const char *p, char **ret)
 		}
 		p++;
 	} else {
-		for (; *p && !isspace((unsigned char)*p) && *p != '#'; p++) {
+		for (; *p && !isspace((unsigned char)*p); p++) {
 			if (*p == '"' || *p == '\'' || *p == ';' || *p == '`')
 				return "unquoted value contains a quote or shell metacharacter";
 			out[n++] = *p;
 		}
 	}
+	if (*p && *p != ' ' && *p != '\t')
+		return "unexpected text after the value";
 	while (*p == ' ' || *p == '\t')
 		p++;
 	if (*p && *p != '#')
@@ -169,6 +173,24 @@ unsigned vz_kvfile_lineno(const struct vz_kvfile *kv, const char *key)
 {
 	struct vz_kv_line *line = find_last(kv, key);
 	return line ? line->lineno : 0;
+}
+
+struct vz_kvfile *vz_kvfile_dup(const struct vz_kvfile *kv)
+{
+	struct vz_kvfile *copy = vz_kvfile_new(kv->path);
+
+	copy->lines = vz_xcalloc(kv->n_lines, sizeof(*copy->lines));
+	for (size_t i = 0; i < kv->n_lines; i++) {
+		const struct vz_kv_line *l = &kv->lines[i];
+		copy->lines[i] = (struct vz_kv_line){
+			.raw = vz_xstrdup(l->raw),
+			.key = l->key ? vz_xstrdup(l->key) : NULL,
+			.value = l->value ? vz_xstrdup(l->value) : NULL,
+			.lineno = l->lineno,
+		};
+	}
+	copy->n_lines = kv->n_lines;
+	return copy;
 }
 
 static char *format_assignment(const char *key, const char *value)

@@ -36,8 +36,13 @@ VZ_EXPORT const char *vz_kvfile_get(const struct vz_kvfile *kv, const char *key)
 unsigned vz_kvfile_lineno(const struct vz_kvfile *kv, const char *key);
 
 /* Set @key: rewrite its last line in place, or append a line.  @value NULL
- * removes every assignment of @key. */
+ * removes every assignment of @key.  The file is line based: @key must be a
+ * valid name and @value must not contain a newline (callers validate, as
+ * vz_ct_conf_set does), or the saved file will not parse. */
 VZ_EXPORT void vz_kvfile_set(struct vz_kvfile *kv, const char *key, const char *value);
+
+/* Deep copy, e.g. to undo a change. */
+struct vz_kvfile *vz_kvfile_dup(const struct vz_kvfile *kv);
 
 /* Serialize (caller frees) and save atomically. */
 VZ_EXPORT char *vz_kvfile_format(const struct vz_kvfile *kv);

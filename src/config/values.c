@@ -13,17 +13,20 @@
 #include "lib/cleanup.h"
 #include "lib/util.h"
 
+/* Leading decimal digits of @s; -EINVAL if there are none, -ERANGE if they
+ * do not fit in 64 bits (so the caller can say "too large", not "not a
+ * number"). */
 static int parse_u64(const char *s, const char **ret_end, uint64_t *ret)
 {
 	uint64_t v = 0;
 	const char *p = s;
 
 	if (!isdigit((unsigned char)*p))
-		return -1;
+		return -EINVAL;
 	for (; isdigit((unsigned char)*p); p++) {
 		unsigned d = (unsigned)(*p - '0');
 		if (v > (UINT64_MAX - d) / 10)
-			return -1;
+			return -ERANGE;
 		v = v * 10 + d;
 	}
 	*ret_end = p;
@@ -53,6 +56,7 @@ int vz_parse_size(const char *s, enum vz_size_unit unit, uint64_t *ret, vz_error
 {
 	const char *end;
 	uint64_t v, mult;
+	int r;
 
 	if (!s || !*s)
 		return vz_fail(err, VZ_INVALID_PARAMETER_VALUE, "empty value");
@@ -60,7 +64,10 @@ int vz_parse_size(const char *s, enum vz_size_unit unit, uint64_t *ret, vz_error
 		*ret = VZ_UNLIMITED;
 		return 0;
 	}
-	if (parse_u64(s, &end, &v) < 0)
+	r = parse_u64(s, &end, &v);
+	if (r == -ERANGE)
+		return vz_fail(err, VZ_INVALID_PARAMETER_VALUE, "`%s` is too large", s);
+	if (r < 0)
 		return vz_fail(err, VZ_INVALID_PARAMETER_VALUE,
 			       "`%s` is not a number%s or \"unlimited\"", s,
 			       unit == VZ_UNIT_COUNT ? "" : " with optional K/M/G/T suffix");
@@ -231,7 +238,9 @@ char **vz_split_words(const char *s)
 			p++;
 		if (!*p)
 			break;
-		len = strcspn(p, " \t\n");
+		/* end the word where the skip above would resume */
+		for (len = 0; p[len] && !isspace((unsigned char)p[len]); len++)
+			;
 		v = vz_xrealloc(v, (n + 2) * sizeof(char *));
 		v[n] = strndup(p, len);
 		if (!v[n])
@@ -266,17 +275,29 @@ char *vz_expand_veid(const char *tmpl, const char *ctid)
 	return out;
 }
 
+/* Exactly xx:xx:xx:xx:xx:xx.  sscanf("%2x") would also take blanks, signs
+ * and "0x" inside a byte, letting typos through to the kernel. */
 int vz_parse_mac(const char *s, vz_error *err)
 {
-	unsigned b[6];
-	char tail;
+	bool zero = true;
 
-	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5],
-		   &tail) != 6 || strlen(s) != 17)
+	for (size_t i = 0; i < 17; i++) {
+		bool colon = i % 3 == 2;
+		if (colon ? s[i] != ':' : !isxdigit((unsigned char)s[i]))
+			return vz_fail(err, VZ_INVALID_PARAMETER_VALUE,
+				       "`%s` is not a MAC address (xx:xx:xx:xx:xx:xx)", s);
+		if (!colon && s[i] != '0')
+			zero = false;
+	}
+	if (s[17])
 		return vz_fail(err, VZ_INVALID_PARAMETER_VALUE,
 			       "`%s` is not a MAC address (xx:xx:xx:xx:xx:xx)", s);
-	if (b[0] & 1)
+	/* the I/G (multicast) bit is the low bit of the first byte's second digit */
+	if ((isdigit((unsigned char)s[1]) ? s[1] - '0' : toupper((unsigned char)s[1]) - 'A' + 10) & 1)
 		return vz_fail(err, VZ_INVALID_PARAMETER_VALUE, "`%s` is a multicast MAC address", s);
+	if (zero)
+		return vz_fail(err, VZ_INVALID_PARAMETER_VALUE,
+			       "`%s` cannot be an interface address", s);
 	return 0;
 }
 
@@ -292,9 +313,10 @@ void vz_netif_free(struct vz_netif *v, size_t n)
 	free(v);
 }
 
+/* As the kernel's dev_valid_name(): the name becomes a sysfs directory. */
 static int valid_ifname(const char *s)
 {
-	if (!*s || strlen(s) >= 16)
+	if (!*s || strlen(s) >= 16 || !strcmp(s, ".") || !strcmp(s, ".."))
 		return 0;
 	for (const char *p = s; *p; p++)
 		if (*p == '/' || *p == ':' || isspace((unsigned char)*p))
@@ -330,7 +352,9 @@ static int netif_field(struct vz_netif *nif, const char *kv, vz_error *err)
 	if (is_if && !valid_ifname(val))
 		return vz_fail(err, VZ_INVALID_PARAMETER_VALUE,
 			       "`%s` is not a valid interface name", val);
-	free(*slot);
+	if (*slot)
+		return vz_fail(err, VZ_INVALID_PARAMETER_VALUE, "`%.*s` given twice in one NETIF entry",
+			       (int)klen, kv);
 	*slot = vz_xstrdup(val);
 	return 0;
 }
@@ -354,6 +378,14 @@ int vz_parse_netif(const char *s, struct vz_netif **ret, size_t *ret_n, vz_error
 		if (!v[n - 1].ifname) {
 			vz_fail(err, VZ_INVALID_PARAMETER_VALUE, "NETIF entry without ifname=");
 			goto fail;
+		}
+		/* two interfaces of one container cannot share a name */
+		for (size_t i = 0; i + 1 < n; i++) {
+			if (strcmp(v[i].ifname, v[n - 1].ifname) == 0) {
+				vz_fail(err, VZ_INVALID_PARAMETER_VALUE,
+					"interface `%s` is in two NETIF entries", v[i].ifname);
+				goto fail;
+			}
 		}
 	}
 	*ret = v;

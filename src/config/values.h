@@ -33,7 +33,7 @@ VZ_EXPORT int vz_parse_size(const char *s, enum vz_size_unit unit, uint64_t *ret
 /* "B:L" or "V" (both B and L), each part as vz_parse_size; B <= L. */
 VZ_EXPORT int vz_parse_pair(const char *s, enum vz_size_unit unit, struct vz_pair *ret, vz_error *err);
 /* Formatting back, canonical: numbers in @unit, "unlimited" for VZ_UNLIMITED. */
-char *vz_format_pair(const struct vz_pair *p);
+VZ_EXPORT char *vz_format_pair(const struct vz_pair *p);
 
 VZ_EXPORT int vz_parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *ret, vz_error *err);
 /* "yes"/"no" (vzctl); also accepts on/off, true/false, 1/0. */
@@ -45,7 +45,7 @@ VZ_EXPORT int vz_parse_hostname(const char *s, vz_error *err);
 /* Absolute path; "$VEID" may appear. */
 int vz_parse_path(const char *s, vz_error *err);
 /* Split a blank-separated list into a NULL-terminated vector. */
-char **vz_split_words(const char *s);
+VZ_EXPORT char **vz_split_words(const char *s);
 /* Expand "$VEID" / "${VEID}" in @tmpl. */
 VZ_EXPORT char *vz_expand_veid(const char *tmpl, const char *ctid);
 

@@ -23,7 +23,6 @@ static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t changed = PTHREAD_COND_INITIALIZER;
 static struct child_slot *slots;
 static bool reaper_running;
-static sigset_t saved_mask;
 
 static struct child_slot *slot_find(pid_t pid)
 {
@@ -103,9 +102,8 @@ int vz_child_reaper_start(void)
 		return -1;
 	sigemptyset(&chld);
 	sigaddset(&chld, SIGCHLD);
-	if (pthread_sigmask(SIG_BLOCK, &chld, &saved_mask) < 0)
+	if (pthread_sigmask(SIG_BLOCK, &chld, NULL) < 0)
 		return -1;
-	sigdelset(&saved_mask, SIGCHLD);
 	reaper_running = true;
 	if (pthread_create(&tid, NULL, reaper_main, NULL) != 0) {
 		reaper_running = false;
@@ -125,10 +123,13 @@ pid_t vz_child_fork(void)
 	pthread_mutex_lock(&lock);
 	pid = fork();
 	if (pid == 0) {
-		/* The child is single-threaded: no reaper, fresh registry, and the
-		 * signal mask the daemon's main thread had before blocking SIGCHLD. */
-		if (reaper_running)
-			pthread_sigmask(SIG_SETMASK, &saved_mask, NULL);
+		/* The child is single-threaded: no reaper and a fresh registry. */
+		sigset_t none;
+		sigemptyset(&none);
+		/* A blocked signal mask survives exec: children start unblocked. */
+		pthread_sigmask(SIG_SETMASK, &none, NULL);
+		/* Ignored signals survive exec: give children the default back. */
+		signal(SIGPIPE, SIG_DFL);
 		reaper_running = false;
 		slots = NULL;
 		pthread_mutex_init(&lock, NULL);

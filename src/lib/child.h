@@ -13,20 +13,22 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "lib/error.h"
+
 /* Start the reaper thread; blocks SIGCHLD in the calling thread, which must
  * be the main thread before any other thread exists. */
-int vz_child_reaper_start(void);
+VZ_EXPORT int vz_child_reaper_start(void);
 
 /* fork() that registers the child for vz_child_wait().  Returns 0 in the
  * child (signals unblocked, reaper state reset), the pid in the parent, -1
  * on failure with errno set. */
-pid_t vz_child_fork(void);
+VZ_EXPORT pid_t vz_child_fork(void);
 
 /* Wait for a child forked by vz_child_fork(); fills the wait(2)-style status.
  * @timeout_ms < 0 waits forever; returns -1 with errno=ETIMEDOUT on timeout. */
-int vz_child_wait(pid_t pid, int *ret_status, int timeout_ms);
+VZ_EXPORT int vz_child_wait(pid_t pid, int *ret_status, int timeout_ms);
 
 /* Turn a wait status into a shell-style exit code (128+signal if killed). */
-int vz_child_exit_code(int status);
+VZ_EXPORT int vz_child_exit_code(int status);
 
 #endif

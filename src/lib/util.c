@@ -109,10 +109,13 @@ int vz_read_file(const char *path, size_t max, char **ret_buf, size_t *ret_len, 
 	for (;;) {
 		ssize_t n;
 		if (len == cap) {
-			if (cap >= max)
+			/* Room for one byte past @max: a file of exactly @max bytes
+			 * is fine, and only reading a byte more tells it from a
+			 * larger one. */
+			if (cap > max)
 				return vz_fail(err, VZ_INVALID_PARAMETER_VALUE,
 					       "`%s` is larger than %zu bytes", path, max);
-			cap = cap * 2 > max ? max : cap * 2;
+			cap = cap * 2 > max + 1 ? max + 1 : cap * 2;
 			buf = vz_xrealloc(buf, cap + 1);
 		}
 		n = read(fd, buf + len, cap - len);
@@ -125,6 +128,8 @@ int vz_read_file(const char *path, size_t max, char **ret_buf, size_t *ret_len, 
 			break;
 		len += (size_t)n;
 	}
+	if (len > max)
+		return vz_fail(err, VZ_INVALID_PARAMETER_VALUE, "`%s` is larger than %zu bytes", path, max);
 	buf[len] = '\0';
 	if (ret_len)
 		*ret_len = len;

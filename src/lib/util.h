@@ -29,25 +29,25 @@ VZ_EXPORT int vz_mkdir_p(const char *path, mode_t mode, vz_error *err);
 /* rm -rf that does not cross mount points (a mounted VE_ROOT is refused). */
 int vz_rm_rf(const char *path, vz_error *err);
 
-bool vz_path_exists(const char *path);
-bool vz_is_dir(const char *path);
+VZ_EXPORT bool vz_path_exists(const char *path);
+VZ_EXPORT bool vz_is_dir(const char *path);
 
 /* Whether @path is a mount point in this mount namespace (mountinfo). */
 int vz_is_mountpoint(const char *path, bool *ret, vz_error *err);
 
 /* asprintf that aborts on OOM: a daemon that cannot allocate 100 bytes is
  * beyond saving, and checking every small string hides the real logic. */
-char *vz_strdup_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-char *vz_xstrdup(const char *s);
-void *vz_xcalloc(size_t n, size_t size);
-void *vz_xrealloc(void *p, size_t size);
+VZ_EXPORT char *vz_strdup_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+VZ_EXPORT char *vz_xstrdup(const char *s);
+VZ_EXPORT void *vz_xcalloc(size_t n, size_t size);
+VZ_EXPORT void *vz_xrealloc(void *p, size_t size);
 
 /* Monotonic time in milliseconds. */
-uint64_t vz_now_ms(void);
+VZ_EXPORT uint64_t vz_now_ms(void);
 
 /* Full write/read loops that retry on EINTR. */
-int vz_write_all(int fd, const void *buf, size_t len);
-ssize_t vz_read_all(int fd, void *buf, size_t len);
+VZ_EXPORT int vz_write_all(int fd, const void *buf, size_t len);
+VZ_EXPORT ssize_t vz_read_all(int fd, void *buf, size_t len);
 
 /* Start time of @pid (field 22 of /proc/PID/stat), to tell a pid from a
  * recycled one. */

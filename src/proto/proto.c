@@ -1,1 +1,204 @@
-/* placeholder */
+/* The vzd request/reply protocol: framing and descriptor passing (see proto.h). */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "lib/cleanup.h"
+#include "lib/util.h"
+#include "proto/proto.h"
+
+void vz_proto_put_len(unsigned char out[4], size_t len)
+{
+	out[0] = (unsigned char)(len >> 24);
+	out[1] = (unsigned char)(len >> 16);
+	out[2] = (unsigned char)(len >> 8);
+	out[3] = (unsigned char)len;
+}
+
+size_t vz_proto_get_len(const unsigned char in[4])
+{
+	return ((size_t)in[0] << 24) | ((size_t)in[1] << 16) | ((size_t)in[2] << 8) | in[3];
+}
+
+int vz_proto_send(int sock, json_t *msg, const int *fds, size_t n_fds, vz_error *err)
+{
+	cleanup_free char *body = json_dumps(msg, JSON_COMPACT);
+	union {
+		char buf[CMSG_SPACE(sizeof(int) * VZ_PROTO_MAX_FDS)];
+		struct cmsghdr align;
+	} ctl;
+	unsigned char hdr[4];
+	struct iovec iov[2];
+	struct msghdr mh = {.msg_iov = iov, .msg_iovlen = 2};
+	size_t len, sent = 0, total;
+
+	if (!body)
+		return vz_fail(err, VZ_SYSTEM_ERROR, "cannot encode message");
+	len = strlen(body);
+	if (len > VZ_PROTO_MAX_MSG || n_fds > VZ_PROTO_MAX_FDS)
+		return vz_fail(err, VZ_SYSTEM_ERROR, "message too large (%zu bytes)", len);
+	vz_proto_put_len(hdr, len);
+	iov[0] = (struct iovec){hdr, 4};
+	iov[1] = (struct iovec){body, len};
+	if (n_fds) {
+		struct cmsghdr *cm;
+		memset(&ctl, 0, sizeof(ctl));
+		mh.msg_control = ctl.buf;
+		mh.msg_controllen = CMSG_SPACE(sizeof(int) * n_fds);
+		cm = CMSG_FIRSTHDR(&mh);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int) * n_fds);
+		memcpy(CMSG_DATA(cm), fds, sizeof(int) * n_fds);
+	}
+	total = len + 4;
+	/* The descriptors ride with the first sendmsg; the rest is plain data. */
+	while (sent < total) {
+		ssize_t n = sendmsg(sock, &mh, MSG_NOSIGNAL);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return vz_fail_errno(err, VZ_SYSTEM_ERROR, "send message");
+		}
+		sent += (size_t)n;
+		mh.msg_control = NULL;
+		mh.msg_controllen = 0;
+		while (n > 0 && mh.msg_iovlen > 0) {
+			if ((size_t)n >= mh.msg_iov->iov_len) {
+				n -= (ssize_t)mh.msg_iov->iov_len;
+				mh.msg_iov++;
+				mh.msg_iovlen--;
+			} else {
+				mh.msg_iov->iov_base = (char *)mh.msg_iov->iov_base + n;
+				mh.msg_iov->iov_len -= (size_t)n;
+				n = 0;
+			}
+		}
+	}
+	return 0;
+}
+
+static void take_fds(struct msghdr *mh, int *ret_fds, size_t max_fds, size_t *ret_n)
+{
+	for (struct cmsghdr *cm = CMSG_FIRSTHDR(mh); cm; cm = CMSG_NXTHDR(mh, cm)) {
+		size_t n;
+		int *fds;
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+			continue;
+		n = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		fds = (int *)CMSG_DATA(cm);
+		for (size_t i = 0; i < n; i++) {
+			if (ret_fds && *ret_n < max_fds)
+				ret_fds[(*ret_n)++] = fds[i];
+			else
+				close(fds[i]);
+		}
+	}
+}
+
+/* Read exactly @len bytes; the first read may carry descriptors. */
+static int recv_exact(int sock, void *buf, size_t len, int *ret_fds, size_t max_fds, size_t *ret_n,
+		      vz_error *err)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int) * VZ_PROTO_MAX_FDS)];
+		struct cmsghdr align;
+	} ctl;
+	size_t got = 0;
+
+	while (got < len) {
+		struct iovec iov = {(char *)buf + got, len - got};
+		struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
+		ssize_t n;
+
+		mh.msg_control = ctl.buf;
+		mh.msg_controllen = sizeof(ctl.buf);
+		n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return vz_fail(err, VZ_SYSTEM_ERROR, "timed out waiting for the peer");
+			return vz_fail_errno(err, VZ_SYSTEM_ERROR, "receive message");
+		}
+		take_fds(&mh, ret_fds, max_fds, ret_n);
+		if (n == 0)
+			return vz_fail(err, VZ_SYSTEM_ERROR, got ? "connection closed mid-message"
+								 : "connection closed");
+		got += (size_t)n;
+	}
+	return 0;
+}
+
+int vz_proto_recv(int sock, json_t **ret, int *ret_fds, size_t max_fds, size_t *ret_n_fds, vz_error *err)
+{
+	unsigned char hdr[4];
+	cleanup_free char *body = NULL;
+	size_t len, n_fds = 0;
+	json_error_t jerr;
+	json_t *msg;
+
+	if (recv_exact(sock, hdr, 4, ret_fds, max_fds, &n_fds, err) < 0)
+		goto fail;
+	len = vz_proto_get_len(hdr);
+	if (len == 0 || len > VZ_PROTO_MAX_MSG) {
+		vz_fail(err, VZ_SYSTEM_ERROR, "bad message length %zu (limit %d)", len, VZ_PROTO_MAX_MSG);
+		goto fail;
+	}
+	body = vz_xcalloc(1, len + 1);
+	if (recv_exact(sock, body, len, ret_fds, max_fds, &n_fds, err) < 0)
+		goto fail;
+	msg = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!msg || !json_is_object(msg)) {
+		json_decref(msg);
+		vz_fail(err, VZ_SYSTEM_ERROR, "malformed message: %s",
+			msg ? "not a JSON object" : jerr.text);
+		goto fail;
+	}
+	*ret = msg;
+	if (ret_n_fds)
+		*ret_n_fds = n_fds;
+	return 0;
+fail:
+	for (size_t i = 0; i < n_fds; i++)
+		close(ret_fds[i]);
+	if (ret_n_fds)
+		*ret_n_fds = 0;
+	return -1;
+}
+
+json_t *vz_proto_error_reply(const vz_error *err)
+{
+	return json_pack("{s:b, s:i, s:i, s:s}", "ok", 0, "code", err->code ? err->code : VZ_SYSTEM_ERROR,
+			 "errno", err->errnum, "error", err->msg[0] ? err->msg : "unknown error");
+}
+
+json_t *vz_proto_ok_reply(json_t *result)
+{
+	json_t *r = json_pack("{s:b}", "ok", 1);
+	if (result)
+		json_object_set_new(r, "result", result);
+	return r;
+}
+
+int vz_proto_reply_to_error(json_t *reply, vz_error *err)
+{
+	json_t *ok = json_object_get(reply, "ok");
+	const char *msg;
+
+	if (!json_is_boolean(ok))
+		return vz_fail(err, VZ_SYSTEM_ERROR, "malformed reply from vzd: no \"ok\" field");
+	if (json_is_true(ok))
+		return 0;
+	msg = json_string_value(json_object_get(reply, "error"));
+	vz_error_set(err, (int)json_integer_value(json_object_get(reply, "code")), 0, "%s",
+		     msg ? msg : "vzd reported an error without a message");
+	if (err)
+		err->errnum = (int)json_integer_value(json_object_get(reply, "errno"));
+	return -1;
+}

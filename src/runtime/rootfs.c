@@ -1,1 +1,202 @@
-/* placeholder */
+/* The container's file system view, built from inside its new namespaces.
+ *
+ * Runs in the container's init before exec, as root of its user namespace
+ * and before pivot_root, so host paths (/dev/null as a bind source) are still
+ * reachable.  Mounts made here live only in the container's mount namespace.
+ * Device nodes cannot be created in a user namespace: the standard ones are
+ * bind-mounted from the host instead. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "lib/cleanup.h"
+#include "lib/syscalls.h"
+#include "lib/util.h"
+#include "runtime/internal.h"
+
+#define PROC_FLAGS (MS_NOSUID | MS_NODEV | MS_NOEXEC)
+
+/* Host-sensitive /proc files hidden behind /dev/null. */
+static const char *const proc_masked_files[] = {
+	"kcore", "keys", "key-users", "timer_list", "sched_debug", "latency_stats",
+	"kpagecount", "kpageflags", "kpagecgroup", "sysrq-trigger", "kallsyms", "config.gz",
+};
+/* /proc directories hidden behind an empty read-only tmpfs. */
+static const char *const proc_masked_dirs[] = {"acpi", "scsi", "driver"};
+/* /proc parts that stay visible but read-only. */
+static const char *const proc_readonly[] = {"sys", "irq", "bus", "fs"};
+
+static const char *const dev_nodes[] = {"null", "zero", "full", "random", "urandom", "tty"};
+
+static int do_mount(const char *src, const char *dst, const char *type, unsigned long flags,
+		    const char *data, vz_error *err)
+{
+	if (mount(src, dst, type, flags, data) < 0)
+		return vz_fail_errno(err, VZ_FS_CANTMOUNT, "mount %s on `%s`", type ? type : (src ? src : "(remount)"), dst);
+	return 0;
+}
+
+/* A mount point inside the root must be a real directory of the template:
+ * a symlink planted by the container could aim the mount elsewhere. */
+static int ensure_dir(const char *path, vz_error *err)
+{
+	struct stat st;
+
+	if (lstat(path, &st) == 0) {
+		if (!S_ISDIR(st.st_mode))
+			return vz_fail(err, VZ_FS_BAD_TMPL, "`%s` is not a directory", path);
+		return 0;
+	}
+	if (mkdir(path, 0755) < 0)
+		return vz_fail_errno(err, VZ_FS_BAD_TMPL, "create `%s`", path);
+	return 0;
+}
+
+static int ensure_file(const char *path, mode_t mode, vz_error *err)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, mode);
+
+	if (fd < 0)
+		return vz_fail_errno(err, VZ_FS_CANTMOUNT, "create `%s`", path);
+	close(fd);
+	return 0;
+}
+
+static int bind_ro(const char *path, vz_error *err)
+{
+	if (do_mount(path, path, NULL, MS_BIND | MS_REC, NULL, err) < 0)
+		return -1;
+	/* The remount must repeat the locked flags of the proc mount. */
+	return do_mount(NULL, path, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | PROC_FLAGS, NULL, err);
+}
+
+static int mount_proc(const char *root, vz_error *err)
+{
+	cleanup_free char *proc = vz_strdup_printf("%s/proc", root);
+	char path[4096];
+
+	if (ensure_dir(proc, err) < 0 || do_mount("proc", proc, "proc", PROC_FLAGS, NULL, err) < 0)
+		return -1;
+	for (size_t i = 0; i < VZ_ARRAY_SIZE(proc_masked_files); i++) {
+		snprintf(path, sizeof(path), "%s/%s", proc, proc_masked_files[i]);
+		if (access(path, F_OK) == 0 && do_mount("/dev/null", path, NULL, MS_BIND, NULL, err) < 0)
+			return -1;
+	}
+	for (size_t i = 0; i < VZ_ARRAY_SIZE(proc_masked_dirs); i++) {
+		snprintf(path, sizeof(path), "%s/%s", proc, proc_masked_dirs[i]);
+		if (vz_is_dir(path) &&
+		    do_mount("tmpfs", path, "tmpfs", MS_RDONLY | PROC_FLAGS, "mode=555", err) < 0)
+			return -1;
+	}
+	for (size_t i = 0; i < VZ_ARRAY_SIZE(proc_readonly); i++) {
+		snprintf(path, sizeof(path), "%s/%s", proc, proc_readonly[i]);
+		if (vz_is_dir(path) && bind_ro(path, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int mount_sys(const char *root, vz_error *err)
+{
+	cleanup_free char *sys = vz_strdup_printf("%s/sys", root);
+
+	if (ensure_dir(sys, err) < 0)
+		return -1;
+	return do_mount("sysfs", sys, "sysfs", MS_RDONLY | PROC_FLAGS, NULL, err);
+}
+
+static int dev_symlinks(const char *dev, vz_error *err)
+{
+	static const char *const links[][2] = {
+		{"pts/ptmx", "ptmx"},        {"/proc/self/fd", "fd"},
+		{"/proc/self/fd/0", "stdin"}, {"/proc/self/fd/1", "stdout"},
+		{"/proc/self/fd/2", "stderr"},
+	};
+	char path[4096];
+
+	for (size_t i = 0; i < VZ_ARRAY_SIZE(links); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dev, links[i][1]);
+		if (symlink(links[i][0], path) < 0)
+			return vz_fail_errno(err, VZ_FS_CANTMOUNT, "symlink `%s`", path);
+	}
+	return 0;
+}
+
+static int mount_dev(const char *root, vz_error *err)
+{
+	cleanup_free char *dev = vz_strdup_printf("%s/dev", root);
+	char path[4096], src[64];
+
+	if (ensure_dir(dev, err) < 0 ||
+	    do_mount("tmpfs", dev, "tmpfs", MS_NOSUID | MS_NOEXEC | MS_STRICTATIME, "mode=755,size=64k", err) < 0)
+		return -1;
+	for (size_t i = 0; i < VZ_ARRAY_SIZE(dev_nodes); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dev, dev_nodes[i]);
+		snprintf(src, sizeof(src), "/dev/%s", dev_nodes[i]);
+		if (ensure_file(path, 0666, err) < 0 || do_mount(src, path, NULL, MS_BIND, NULL, err) < 0)
+			return -1;
+	}
+	/* No console yet: /dev/console is /dev/null, so nothing in the container
+	 * holds a tty whose master vz does not own (that would block CRIU). */
+	snprintf(path, sizeof(path), "%s/console", dev);
+	if (ensure_file(path, 0600, err) < 0 || do_mount("/dev/null", path, NULL, MS_BIND, NULL, err) < 0)
+		return -1;
+	snprintf(path, sizeof(path), "%s/pts", dev);
+	if (ensure_dir(path, err) < 0 ||
+	    do_mount("devpts", path, "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620,gid=5", err) < 0)
+		return -1;
+	snprintf(path, sizeof(path), "%s/shm", dev);
+	if (ensure_dir(path, err) < 0 ||
+	    do_mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777", err) < 0)
+		return -1;
+	snprintf(path, sizeof(path), "%s/mqueue", dev);
+	if (ensure_dir(path, err) < 0 ||
+	    do_mount("mqueue", path, "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, err) < 0)
+		return -1;
+	return dev_symlinks(dev, err);
+}
+
+static int enter_root(const char *root, vz_error *err)
+{
+	if (chdir(root) < 0)
+		return vz_fail_errno(err, VZ_FS_CANTMOUNT, "chdir `%s`", root);
+	/* pivot_root(".", "."): the old root ends up stacked on "/" and is
+	 * detached right away, leaving no path back to the host. */
+	if (vz_pivot_root(".", ".") < 0)
+		return vz_fail_errno(err, VZ_FS_CANTMOUNT, "pivot_root into `%s`", root);
+	if (umount2(".", MNT_DETACH) < 0)
+		return vz_fail_errno(err, VZ_FS_CANTMOUNT, "detach the host root");
+	if (chdir("/") < 0)
+		return vz_fail_errno(err, VZ_FS_CANTMOUNT, "chdir /");
+	return 0;
+}
+
+static void write_hostname_file(const char *hostname)
+{
+	/* After pivot_root: paths resolve inside the container only. */
+	cleanup_fclose FILE *f = fopen("/etc/hostname", "we");
+	if (f)
+		fprintf(f, "%s\n", hostname);
+}
+
+int ct_setup_rootfs(const struct ct_rootfs_spec *spec, vz_error *err)
+{
+	/* Slave: the host's later mounts may reach us, ours never reach it. */
+	if (do_mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL, err) < 0 ||
+	    do_mount(spec->root, spec->root, NULL, MS_BIND | MS_REC, NULL, err) < 0 ||
+	    mount_proc(spec->root, err) < 0 || mount_sys(spec->root, err) < 0 ||
+	    mount_dev(spec->root, err) < 0 || enter_root(spec->root, err) < 0)
+		return vz_error_wrap(err, "set up root file system");
+	if (spec->hostname) {
+		if (sethostname(spec->hostname, strlen(spec->hostname)) < 0)
+			return vz_fail_errno(err, VZ_SYSTEM_ERROR, "set host name `%s`", spec->hostname);
+		write_hostname_file(spec->hostname);
+	}
+	return 0;
+}

@@ -1,1 +1,285 @@
-/* placeholder */
+/* Processes inside a running container: exec, enter and helpers (see container.h).
+ *
+ * A forked helper joins the container's cgroup, then all of its namespaces
+ * at once through the init's pidfd (setns with a pidfd, Linux >= 5.8), and
+ * forks the real process so that it lands in the container's pid namespace.
+ * The helper stays outside and mirrors the process's exit status, which is
+ * what vzd waits for.  For a pty session the master is opened from the
+ * container's own devpts instance, so the pty belongs to the container.
+ *
+ *   vzd thread --fork--> helper (joins cgroup + namespaces) --fork--> process
+ *        ^-- CT_SYNC_FD (pty master) / CT_SYNC_ERROR --------------'   |
+ *        ^-- EOF once the process exec'd (CLOEXEC) ---------------------'
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "lib/child.h"
+#include "lib/cleanup.h"
+#include "lib/util.h"
+#include "runtime/internal.h"
+#include "runtime/sync.h"
+
+#define SPAWN_TIMEOUT_MS 30000
+
+static char *const default_env[] = {
+	"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+	"HOME=/root",
+	"TERM=dumb",
+	"container=vz",
+	NULL,
+};
+
+struct join {
+	int pidfd;
+	bool privileged;
+	struct vz_cgroup *cg;
+};
+
+/* Join the container: cgroup first (its files are host paths), then every
+ * namespace, then become its root. */
+static int join_container(const struct join *j, vz_error *err)
+{
+	int flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWCGROUP;
+
+	if (!j->privileged)
+		flags |= CLONE_NEWUSER;
+	if (j->cg->ops->attach(j->cg, getpid(), err) < 0)
+		return -1;
+	if (setns(j->pidfd, flags) < 0)
+		return vz_fail_errno(err, VZ_SYSTEM_ERROR, "join the container's namespaces");
+	if (!j->privileged && (setresgid(0, 0, 0) < 0 || setgroups(0, NULL) < 0 || setresuid(0, 0, 0) < 0))
+		return vz_fail_errno(err, VZ_SYSTEM_ERROR, "become container root");
+	return 0;
+}
+
+static int open_pty(const struct vz_spawn_opts *o, int *ret_master, int *ret_slave, vz_error *err)
+{
+	cleanup_close int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	struct winsize ws = {.ws_row = o->rows ? o->rows : 24, .ws_col = o->cols ? o->cols : 80};
+	int slave;
+
+	if (master < 0)
+		return vz_fail_errno(err, VZ_SYSTEM_ERROR, "open the container's /dev/ptmx");
+	if (unlockpt(master) < 0)
+		return vz_fail_errno(err, VZ_SYSTEM_ERROR, "unlockpt");
+	/* TIOCGPTPEER opens the slave through the master, with no path lookup. */
+	slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (slave < 0)
+		return vz_fail_errno(err, VZ_SYSTEM_ERROR, "open pty slave");
+	ioctl(slave, TIOCSWINSZ, &ws);
+	*ret_master = take_fd(&master);
+	*ret_slave = slave;
+	return 0;
+}
+
+static int setup_stdio(const struct vz_spawn_opts *o, int slave, vz_error *err)
+{
+	if (slave >= 0) {
+		if (setsid() < 0 || ioctl(slave, TIOCSCTTY, 0) < 0)
+			return vz_fail_errno(err, VZ_SYSTEM_ERROR, "make the pty the controlling terminal");
+		for (int i = 0; i < 3; i++)
+			if (dup2(slave, i) < 0)
+				return vz_fail_errno(err, VZ_SYSTEM_ERROR, "dup2");
+		return 0;
+	}
+	for (int i = 0; i < 3; i++) {
+		int fd = o->stdio[i] >= 0 ? o->stdio[i] : open("/dev/null", O_RDWR | O_CLOEXEC);
+		if (fd < 0 || dup2(fd, i) < 0)
+			return vz_fail_errno(err, VZ_SYSTEM_ERROR, "set up stdio");
+	}
+	return 0;
+}
+
+/* The process in the container.  Never returns. */
+static void __attribute__((noreturn)) process_main(const struct vz_spawn_opts *o, int slave, int sync_fd)
+{
+	vz_error err = {0};
+
+	if (setup_stdio(o, slave, &err) < 0)
+		goto fail;
+	if (chdir("/root") < 0 && chdir("/") < 0) {
+		vz_fail_errno(&err, VZ_SYSTEM_ERROR, "chdir /");
+		goto fail;
+	}
+	signal(SIGPIPE, SIG_DFL);
+	close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
+	/* execvp searches the PATH of environ, so install the container's first. */
+	environ = (char **)(o->envp ? o->envp : default_env);
+	execvp(o->argv[0], o->argv);
+	vz_error_set(&err, errno == ENOENT ? VZ_EXEC_ERROR : VZ_SYSTEM_ERROR, errno, "exec `%s`", o->argv[0]);
+fail:
+	ct_sync_send_error(sync_fd, &err);
+	_exit(errno == ENOENT ? 127 : 126);
+}
+
+/* The helper: joins, forks the process, mirrors its exit status. */
+static void __attribute__((noreturn)) helper_main(const struct join *j, const struct vz_spawn_opts *o, int sync_fd)
+{
+	vz_error err = {0};
+	int master = -1, slave = -1, status;
+	pid_t pid;
+
+	if (join_container(j, &err) < 0 || (o->pty && open_pty(o, &master, &slave, &err) < 0))
+		goto fail;
+	if (master >= 0) {
+		ct_sync_send_fd(sync_fd, master);
+		close(master);
+	}
+	pid = fork();
+	if (pid < 0) {
+		vz_fail_errno(&err, VZ_RESOURCE_ERROR, "fork in the container");
+		goto fail;
+	}
+	if (pid == 0)
+		process_main(o, slave, sync_fd);
+	/* The helper may live as long as the session: it must not keep the
+	 * sync socket, the client's stdio, or descriptors that other vzd threads
+	 * had open when it was forked (their clients would never see EOF). */
+	close_range(3, ~0U, 0);
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			_exit(255);
+	_exit(vz_child_exit_code(status));
+fail:
+	ct_sync_send_error(sync_fd, &err);
+	_exit(255);
+}
+
+/* Collect the pty master (if any) and errors until the helper and the
+ * process let go of the socket. */
+static int await_spawn(int fd, bool pty, int *ret_master, vz_error *err)
+{
+	cleanup_close int master = -1;
+	struct ct_sync_msg m;
+	int r;
+
+	while ((r = ct_sync_recv(fd, &m, &master, SPAWN_TIMEOUT_MS)) > 0) {
+		if (m.type == CT_SYNC_ERROR)
+			return vz_error_set(err, m.code, 0, "%s", m.msg);
+	}
+	if (r < 0)
+		return vz_fail_errno(err, VZ_SYSTEM_ERROR, "wait for the process to start");
+	if (pty) {
+		if (master < 0)
+			return vz_fail(err, VZ_SYSTEM_ERROR, "no pty master from the container");
+		*ret_master = take_fd(&master);
+	}
+	return 0;
+}
+
+static int load_join(const struct vz_global_conf *g, const char *ctid, struct join *j, vz_error *err)
+{
+	cleanup_ct_conf struct vz_ct_conf *c = NULL;
+	pid_t pid;
+
+	if (vz_ct_conf_load(g, ctid, &c, err) < 0)
+		return -1;
+	j->privileged = c->privileged;
+	if (vz_ct_init_pidfd(g, ctid, &pid, &j->pidfd, err) < 0)
+		return -1;
+	if (ct_cgroup(g, ctid, &j->cg, err) < 0) {
+		close(j->pidfd);
+		return -1;
+	}
+	return 0;
+}
+
+static void join_release(struct join *j)
+{
+	if (j->pidfd >= 0)
+		close(j->pidfd);
+	vz_cgroup_free(j->cg);
+}
+
+int vz_ct_spawn(const struct vz_global_conf *g, const char *ctid, const struct vz_spawn_opts *o, pid_t *ret_pid,
+		int *ret_master, vz_error *err)
+{
+	struct join j = {.pidfd = -1};
+	cleanup_close int parent_fd = -1;
+	int sv[2], status;
+	pid_t helper;
+
+	if (!o->argv || !o->argv[0])
+		return vz_fail(err, VZ_INVALID_PARAMETER_SYNTAX, "no command given");
+	if (load_join(g, ctid, &j, err) < 0)
+		return -1;
+	if (ct_sync_socketpair(sv, err) < 0) {
+		join_release(&j);
+		return -1;
+	}
+	parent_fd = sv[0];
+	helper = vz_child_fork();
+	if (helper == 0) {
+		close(sv[0]);
+		helper_main(&j, o, sv[1]);
+	}
+	close(sv[1]);
+	join_release(&j);
+	if (helper < 0)
+		return vz_fail_errno(err, VZ_RESOURCE_ERROR, "fork");
+	if (await_spawn(parent_fd, o->pty, ret_master, err) < 0) {
+		vz_child_wait(helper, &status, -1);
+		return vz_error_wrap(err, "container %s", ctid);
+	}
+	*ret_pid = helper;
+	return 0;
+}
+
+int vz_ct_spawn_wait(pid_t pid, int *ret_code, vz_error *err)
+{
+	int status;
+
+	if (vz_child_wait(pid, &status, -1) < 0)
+		return vz_fail_errno(err, VZ_SYSTEM_ERROR, "wait for process %d", (int)pid);
+	*ret_code = vz_child_exit_code(status);
+	return 0;
+}
+
+int vz_ct_exec(const struct vz_global_conf *g, const char *ctid, char *const *argv, const int stdio[3],
+	       int *ret_code, vz_error *err)
+{
+	struct vz_spawn_opts o = {.argv = argv, .stdio = {stdio[0], stdio[1], stdio[2]}};
+	pid_t pid;
+
+	if (vz_ct_spawn(g, ctid, &o, &pid, NULL, err) < 0)
+		return -1;
+	return vz_ct_spawn_wait(pid, ret_code, err);
+}
+
+/* Run @fn in a helper that joined the container (no fork into its pid
+ * namespace: for work such as sethostname that needs none). */
+int ct_run_fn(const struct vz_global_conf *g, const char *ctid, int (*fn)(void *), void *arg, vz_error *err)
+{
+	struct join j = {.pidfd = -1};
+	int status;
+	pid_t pid;
+
+	if (load_join(g, ctid, &j, err) < 0)
+		return -1;
+	pid = vz_child_fork();
+	if (pid == 0) {
+		vz_error e = {0};
+		_exit(join_container(&j, &e) < 0 ? 254 : fn(arg));
+	}
+	join_release(&j);
+	if (pid < 0)
+		return vz_fail_errno(err, VZ_RESOURCE_ERROR, "fork");
+	if (vz_child_wait(pid, &status, -1) < 0)
+		return vz_fail_errno(err, VZ_SYSTEM_ERROR, "wait for helper");
+	if (vz_child_exit_code(status) != 0)
+		return vz_fail(err, VZ_SYSTEM_ERROR, "helper in container %s failed (status %d)", ctid,
+			       vz_child_exit_code(status));
+	return 0;
+}

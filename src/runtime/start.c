@@ -1,1 +1,265 @@
-/* placeholder */
+/* Starting a container (see container.h).
+ *
+ * vzd's thread forks a single-threaded launcher, which joins the container's
+ * cgroup and clones the init into new user, pid, mount, uts, ipc, net and
+ * cgroup namespaces (the cgroup namespace is rooted at the container's cgroup
+ * because the launcher is already in it).  The launcher writes the id maps,
+ * reports the pid and lets the init go; the init builds its root file
+ * system, reports "exec", and execs /sbin/init.  The launcher exits, so the
+ * init is reparented to vzd (a subreaper) and never depends on the thread or
+ * the process that started it.
+ *
+ *   vzd thread --fork--> launcher --clone3--> init (pid 1 in the container)
+ *        ^--- CT_SYNC_PID ----'                 |
+ *        ^--- CT_SYNC_ERROR or CT_SYNC_EXEC ----'  then EOF at exec
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "lib/child.h"
+#include "lib/cleanup.h"
+#include "lib/syscalls.h"
+#include "lib/util.h"
+#include "netns/netns.h"
+#include "runtime/internal.h"
+#include "runtime/sync.h"
+#include "storage/storage.h"
+
+#define START_TIMEOUT_MS 30000
+
+struct launch {
+	const struct vz_ct_conf *c;
+	struct vz_cgroup *cg;
+	struct vz_idmap map;
+	int sync_fd;
+};
+
+static char *const init_env[] = {
+	"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+	"TERM=linux",
+	"container=vz",
+	NULL,
+};
+
+static int become_root(bool privileged, vz_error *err)
+{
+	if (privileged)
+		return 0;
+	if (setresgid(0, 0, 0) < 0 || setgroups(0, NULL) < 0 || setresuid(0, 0, 0) < 0)
+		return vz_fail_errno(err, VZ_SYSTEM_ERROR, "become root of the user namespace");
+	return 0;
+}
+
+static int stdio_to_devnull(vz_error *err)
+{
+	int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+	if (fd < 0)
+		return vz_fail_errno(err, VZ_SYSTEM_ERROR, "open /dev/null");
+	if (dup2(fd, 0) < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
+		return vz_fail_errno(err, VZ_SYSTEM_ERROR, "dup2");
+	if (fd > 2)
+		close(fd);
+	return 0;
+}
+
+/* The container's init, before exec.  Never returns. */
+static void __attribute__((noreturn)) init_main(const struct launch *l, int go_fd)
+{
+	struct ct_rootfs_spec spec = {.root = l->c->ve_root, .hostname = l->c->hostname};
+	char *const argv[] = {"/sbin/init", NULL};
+	vz_error err = {0};
+	char go;
+
+	/* Nothing to do until the launcher wrote our id maps. */
+	if (read(go_fd, &go, 1) != 1)
+		_exit(1);
+	close(go_fd);
+	if (become_root(l->c->privileged, &err) < 0 || ct_setup_rootfs(&spec, &err) < 0 ||
+	    vz_netns_loopback_up(&err) < 0 || stdio_to_devnull(&err) < 0)
+		goto fail;
+	if (setsid() < 0) {
+		vz_fail_errno(&err, VZ_SYSTEM_ERROR, "setsid");
+		goto fail;
+	}
+	/* Whatever vzd had open (other clients' sockets) must not leak in. */
+	close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
+	ct_sync_send(l->sync_fd, CT_SYNC_EXEC, 0);
+	execve(argv[0], argv, init_env);
+	vz_fail_errno(&err, VZ_FS_BAD_TMPL, "exec /sbin/init");
+fail:
+	ct_sync_send_error(l->sync_fd, &err);
+	_exit(1);
+}
+
+static unsigned long clone_flags(bool privileged)
+{
+	unsigned long f = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET |
+			  CLONE_NEWCGROUP;
+	return privileged ? f : f | CLONE_NEWUSER;
+}
+
+/* The launcher: a fork of vzd, single-threaded.  Never returns. */
+static void __attribute__((noreturn)) launcher_main(const struct launch *l)
+{
+	struct clone_args args = {.flags = clone_flags(l->c->privileged), .exit_signal = SIGCHLD};
+	vz_error err = {0};
+	int go[2];
+	pid_t pid;
+
+	if (l->cg->ops->attach(l->cg, getpid(), &err) < 0)
+		goto fail;
+	if (pipe2(go, O_CLOEXEC) < 0) {
+		vz_fail_errno(&err, VZ_RESOURCE_ERROR, "pipe");
+		goto fail;
+	}
+	pid = vz_clone3(&args);
+	if (pid == 0) {
+		close(go[1]);
+		init_main(l, go[0]);
+	}
+	close(go[0]);
+	if (pid < 0) {
+		vz_fail_errno(&err, errno == ENOMEM || errno == EAGAIN ? VZ_RESOURCE_ERROR : VZ_SYSTEM_ERROR,
+			      "clone the container init");
+		goto fail;
+	}
+	if (!l->c->privileged && vz_idmap_write(pid, &l->map, &err) < 0) {
+		kill(pid, SIGKILL);
+		goto fail;
+	}
+	ct_sync_send(l->sync_fd, CT_SYNC_PID, pid);
+	if (write(go[1], "g", 1) != 1)
+		kill(pid, SIGKILL);
+	_exit(0);
+fail:
+	ct_sync_send_error(l->sync_fd, &err);
+	_exit(1);
+}
+
+/* Read the launcher's and the init's records.  *@ret_pid is set as soon as
+ * the init exists, so the caller can clean up after a later failure. */
+static int await_init(int fd, pid_t *ret_pid, vz_error *err)
+{
+	bool exec_seen = false;
+	struct ct_sync_msg m;
+	int r;
+
+	while ((r = ct_sync_recv(fd, &m, NULL, START_TIMEOUT_MS)) > 0) {
+		if (m.type == CT_SYNC_PID)
+			*ret_pid = m.pid;
+		else if (m.type == CT_SYNC_EXEC)
+			exec_seen = true;
+		else if (m.type == CT_SYNC_ERROR)
+			return vz_error_set(err, m.code, 0, "%s", m.msg);
+	}
+	if (r < 0)
+		return vz_fail_errno(err, VZ_START_ERROR, "wait for the container init");
+	if (!exec_seen || !*ret_pid)
+		return vz_fail(err, VZ_START_ERROR, "the container init died during setup");
+	return 0;
+}
+
+static int launch(const struct vz_global_conf *g, const struct vz_ct_conf *c, struct vz_cgroup *cg,
+		  pid_t *ret_pid, vz_error *err)
+{
+	struct launch l = {.c = c, .cg = cg};
+	cleanup_close int parent_fd = -1;
+	int sv[2], status;
+	pid_t launcher;
+	int rc;
+
+	ct_idmap(g, c, &l.map);
+	if (ct_sync_socketpair(sv, err) < 0)
+		return -1;
+	parent_fd = sv[0];
+	l.sync_fd = sv[1];
+	launcher = vz_child_fork();
+	if (launcher < 0) {
+		close(sv[1]);
+		return vz_fail_errno(err, VZ_RESOURCE_ERROR, "fork");
+	}
+	if (launcher == 0)
+		launcher_main(&l);
+	close(sv[1]);
+	rc = await_init(parent_fd, ret_pid, err);
+	vz_child_wait(launcher, &status, -1);
+	return rc;
+}
+
+static int check_startable(const struct vz_global_conf *g, const struct vz_ct_conf *c, vz_error *err)
+{
+	struct vz_ct_status st;
+	struct vz_idmap map;
+
+	if (c->disabled)
+		return vz_fail(err, VZ_START_DISABLED, "start is disabled (DISABLED=\"yes\")");
+	if (vz_ct_status(g, c->ctid, &st, err) < 0)
+		return -1;
+	if (st.running)
+		return vz_fail(err, VZ_VE_RUNNING, "container is already running");
+	if (!vz_is_dir(c->ve_private))
+		return vz_fail(err, VZ_VE_PRIVATE_NOTEXIST, "private area `%s` does not exist", c->ve_private);
+	ct_idmap(g, c, &map);
+	if (!c->privileged && vz_idmap_validate(&map, err) < 0)
+		return -1;
+	return 0;
+}
+
+static int check_init(const struct vz_ct_conf *c, vz_error *err)
+{
+	cleanup_free char *init = vz_strdup_printf("%s/sbin/init", c->ve_root);
+	struct stat st;
+
+	if (lstat(init, &st) < 0)
+		return vz_fail(err, VZ_FS_BAD_TMPL, "bad container: `%s` not found", init);
+	return 0;
+}
+
+/* Undo a start that failed half way. */
+static void rollback(const struct vz_ct_conf *c, struct vz_cgroup *cg, pid_t init, bool mounted_here,
+		     const char *marker)
+{
+	if (init > 0)
+		kill(init, SIGKILL);
+	cg->ops->kill(cg, NULL);
+	cg->ops->destroy(cg, NULL);
+	if (mounted_here)
+		vz_root_umount(c->ve_root, NULL);
+	unlink(marker);
+}
+
+int vz_ct_start(const struct vz_global_conf *g, const char *ctid, vz_error *err)
+{
+	cleanup_ct_conf struct vz_ct_conf *c = NULL;
+	cleanup_cgroup struct vz_cgroup *cg = NULL;
+	cleanup_free char *marker = ct_running_marker(g, ctid);
+	bool mounted = false, mounted_here = false;
+	pid_t init = 0;
+
+	if (vz_ct_conf_load(g, ctid, &c, err) < 0 || check_startable(g, c, err) < 0 ||
+	    ct_cgroup(g, ctid, &cg, err) < 0 || vz_is_mountpoint(c->ve_root, &mounted, err) < 0)
+		goto fail;
+	if (!mounted) {
+		if (vz_root_mount(c->ve_private, c->ve_root, err) < 0)
+			goto fail;
+		mounted_here = true;
+	}
+	if (check_init(c, err) < 0 || vz_mkdir_p(g->run_dir, 0755, err) < 0 ||
+	    vz_write_file_atomic(marker, "", 0, 0644, err) < 0 || cg->ops->create(cg, err) < 0 ||
+	    launch(g, c, cg, &init, err) < 0) {
+		rollback(c, cg, init, mounted_here, marker);
+		goto fail;
+	}
+	return 0;
+fail:
+	return vz_error_wrap(err, "cannot start container %s", ctid);
+}

@@ -1,1 +1,95 @@
-/* placeholder */
+/* Container private areas and their VE_ROOT mounts (see storage.h). */
+#include "config.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "lib/cleanup.h"
+#include "lib/util.h"
+#include "storage/storage.h"
+
+static int parent_dir(const char *path, vz_error *err)
+{
+	cleanup_free char *dir = vz_xstrdup(path);
+	char *slash = strrchr(dir, '/');
+
+	if (!slash || slash == dir)
+		return 0;
+	*slash = '\0';
+	return vz_mkdir_p(dir, 0755, err);
+}
+
+int vz_private_create(const char *tarball, const char *private_dir, const struct vz_idmap *map, vz_error *err)
+{
+	cleanup_free char *partial = vz_strdup_printf("%s.partial", private_dir);
+	char *tar_argv[] = {"/bin/tar", "--numeric-owner", "-xpzf", (char *)tarball, "-C", partial, NULL};
+
+	if (vz_path_exists(private_dir))
+		return vz_fail(err, VZ_FS_PRVT_AREA_EXIST, "private area `%s` already exists", private_dir);
+	if (parent_dir(private_dir, err) < 0)
+		return vz_error_wrap(err, "create private area");
+	/* A .partial left by a crash mid-create is ours and incomplete. */
+	if (vz_rm_rf(partial, err) < 0)
+		return -1;
+	if (mkdir(partial, 0755) < 0)
+		return vz_fail_errno(err, VZ_FS_NEW_VE_PRVT, "create `%s`", partial);
+	if (vz_run(tar_argv, err) < 0) {
+		vz_rm_rf(partial, NULL);
+		return vz_error_wrap(err, "unpack template `%s`", tarball);
+	}
+	if (vz_idmap_shift_tree(partial, map, err) < 0)
+		goto fail;
+	if (rename(partial, private_dir) < 0) {
+		vz_fail_errno(err, VZ_FS_NEW_VE_PRVT, "rename `%s` to `%s`", partial, private_dir);
+		goto fail;
+	}
+	return 0;
+fail:
+	vz_rm_rf(partial, NULL);
+	return -1;
+}
+
+int vz_private_destroy(const char *private_dir, vz_error *err)
+{
+	return vz_rm_rf(private_dir, err);
+}
+
+int vz_root_mount(const char *private_dir, const char *root_dir, vz_error *err)
+{
+	if (!vz_is_dir(private_dir))
+		return vz_fail(err, VZ_VE_PRIVATE_NOTEXIST, "private area `%s` does not exist", private_dir);
+	if (vz_mkdir_p(root_dir, 0755, err) < 0) {
+		err->code = VZ_FS_NEW_VE_ROOT;
+		return -1;
+	}
+	if (mount(private_dir, root_dir, NULL, MS_BIND, NULL) < 0)
+		return vz_fail_errno(err, VZ_FS_CANTMOUNT, "bind-mount `%s` on `%s`", private_dir, root_dir);
+	/* Private: nothing mounted inside VE_ROOT later leaks to other mount
+	 * namespaces, and host mounts do not appear inside it. */
+	if (mount(NULL, root_dir, NULL, MS_PRIVATE, NULL) < 0) {
+		int saved = errno;
+		umount2(root_dir, MNT_DETACH);
+		return vz_error_set(err, VZ_FS_CANTMOUNT, saved, "make `%s` private", root_dir);
+	}
+	return 0;
+}
+
+int vz_root_umount(const char *root_dir, vz_error *err)
+{
+	bool mounted;
+
+	if (vz_is_mountpoint(root_dir, &mounted, err) < 0)
+		return -1;
+	if (!mounted)
+		return 0;
+	if (umount2(root_dir, 0) < 0) {
+		/* Something (a shell with its cwd inside, a late helper) still holds it;
+		 * detach so the name is free, the kernel finishes when it is released. */
+		if (errno != EBUSY || umount2(root_dir, MNT_DETACH) < 0)
+			return vz_fail_errno(err, VZ_FS_CANTUMOUNT, "unmount `%s`", root_dir);
+	}
+	return 0;
+}

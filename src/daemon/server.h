@@ -1,0 +1,54 @@
+/* vzd internals: the server, request handlers and the container monitor. */
+#ifndef VZD_SERVER_H
+#define VZD_SERVER_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <syslog.h>
+
+#include "config/conf.h"
+#include "proto/proto.h"
+
+struct server {
+	struct vz_global_conf *g;
+	int listen_fd;
+	bool use_syslog;
+	bool debug;
+};
+
+/* One request as received, with the descriptors that came with it. */
+struct request {
+	struct server *srv;
+	int sock;
+	json_t *msg;
+	const char *op;
+	const char *ctid; /* NULL for ops without a container */
+	json_t *args;     /* always an object */
+	int fds[VZ_PROTO_MAX_FDS];
+	size_t n_fds;
+};
+
+/* A handler fills *ret_result (may stay NULL) or fails with @err. */
+typedef int (*handler_fn)(struct request *r, json_t **ret_result, vz_error *err);
+
+struct handler {
+	const char *op;
+	handler_fn fn;
+	bool needs_ctid;
+	bool locks; /* hold the container lock for the whole request */
+};
+
+const struct handler *vzd_find_handler(const char *op);
+
+/* Logging: stderr, and syslog with --syslog. */
+void vzd_log(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void vzd_log_init(bool use_syslog, bool debug);
+
+/* Serve connections until SIGTERM/SIGINT. */
+int vzd_serve(struct server *srv);
+
+/* The monitor cleans up after containers that end on their own. */
+int vzd_monitor_start(struct server *srv);
+void vzd_monitor_watch(struct server *srv, const char *ctid);
+
+#endif

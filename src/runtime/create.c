@@ -1,0 +1,347 @@
+/* Create, destroy and reconfigure containers (see container.h). */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lib/cleanup.h"
+#include "lib/util.h"
+#include "runtime/internal.h"
+#include "storage/storage.h"
+
+static void progress(vz_progress_fn fn, void *data, const char *msg)
+{
+	if (fn)
+		fn(data, msg);
+}
+
+/* The sample config a new container starts from: --config NAME must exist;
+ * the default CONFIGFILE may be absent (then the file starts empty). */
+static int load_sample(const struct vz_global_conf *g, const char *name, bool explicit,
+		       struct vz_kvfile **ret, vz_error *err)
+{
+	cleanup_free char *path = vz_sample_conf_path(g, name);
+
+	if (vz_kvfile_load(path, ret, err) == 0)
+		return 0;
+	if (err->errnum == ENOENT && !explicit) {
+		*ret = vz_kvfile_new(path);
+		return 0;
+	}
+	if (err->errnum == ENOENT)
+		return vz_fail(err, VZ_NOVECONFIG, "sample configuration `%s` not found (--config %s)",
+			       path, name);
+	return vz_error_wrap(err, "sample configuration");
+}
+
+static char *join_words(const char *const *v)
+{
+	size_t len = 1;
+	char *out;
+
+	for (const char *const *p = v; p && *p; p++)
+		len += strlen(*p) + 1;
+	out = vz_xcalloc(1, len);
+	for (const char *const *p = v; p && *p; p++) {
+		if (p != v)
+			strcat(out, " ");
+		strcat(out, *p);
+	}
+	return out;
+}
+
+/* Build the new CTID.conf text from the sample plus the create options, and
+ * parse it back so every value is validated before anything is created. */
+static int build_conf(const struct vz_global_conf *g, const char *ctid, const struct vz_create_opts *o,
+		      const char *ostemplate, struct vz_ct_conf **ret, vz_error *err)
+{
+	cleanup_kvfile struct vz_kvfile *kv = NULL;
+	cleanup_free char *path = vz_ct_conf_path(g, ctid);
+	cleanup_free char *text = NULL;
+	cleanup_free char *ips = NULL;
+	struct vz_ct_conf *c;
+	char id[16];
+
+	if (load_sample(g, o->config ? o->config : g->configfile, o->config != NULL, &kv, err) < 0)
+		return -1;
+	vz_kvfile_set(kv, "OSTEMPLATE", ostemplate);
+	if (o->hostname)
+		vz_kvfile_set(kv, "HOSTNAME", o->hostname);
+	if (o->ipadd && o->ipadd[0]) {
+		ips = join_words(o->ipadd);
+		vz_kvfile_set(kv, "IP_ADDRESS", ips);
+	}
+	if (o->private_path)
+		vz_kvfile_set(kv, "VE_PRIVATE", o->private_path);
+	if (o->root_path)
+		vz_kvfile_set(kv, "VE_ROOT", o->root_path);
+	if (o->local_uid)
+		vz_kvfile_set(kv, "LOCAL_UID", o->local_uid);
+	if (o->local_gid)
+		vz_kvfile_set(kv, "LOCAL_GID", o->local_gid);
+	text = vz_kvfile_format(kv);
+	if (vz_ct_conf_parse(g, ctid, path, text, &c, err) < 0)
+		return -1;
+	/* Write the id range down, so the file says which host ids it owns. */
+	snprintf(id, sizeof(id), "%u", c->local_uid);
+	vz_kvfile_set(c->kv, "LOCAL_UID", id);
+	snprintf(id, sizeof(id), "%u", c->local_gid);
+	vz_kvfile_set(c->kv, "LOCAL_GID", id);
+	*ret = c;
+	return 0;
+}
+
+static int check_new_ctid(const struct vz_global_conf *g, const char *ctid, vz_error *err)
+{
+	cleanup_free char *path = NULL;
+	struct vz_ct_status st;
+
+	if (!vz_ctid_valid(ctid))
+		return vz_fail(err, VZ_INVALID_PARAMETER_VALUE,
+			       "invalid CTID `%s`: expected a number from 1 to 2147483647", ctid);
+	path = vz_ct_conf_path(g, ctid);
+	if (vz_path_exists(path))
+		return vz_fail(err, VZ_FS_PRVT_AREA_EXIST, "container %s already exists (config `%s`)",
+			       ctid, path);
+	if (vz_ct_status(g, ctid, &st, err) < 0)
+		return -1;
+	if (st.running)
+		return vz_fail(err, VZ_VE_RUNNING, "container %s has no config but is running", ctid);
+	return 0;
+}
+
+int vz_ct_create(const struct vz_global_conf *g, const char *ctid, const struct vz_create_opts *o,
+		 vz_progress_fn pfn, void *pdata, vz_error *err)
+{
+	cleanup_ct_conf struct vz_ct_conf *c = NULL;
+	cleanup_free char *tarball = NULL;
+	const char *ostemplate = o->ostemplate ? o->ostemplate : g->def_ostemplate;
+	struct vz_idmap map;
+
+	if (check_new_ctid(g, ctid, err) < 0 ||
+	    vz_template_resolve(g, ostemplate, &tarball, err) < 0 ||
+	    build_conf(g, ctid, o, ostemplate, &c, err) < 0)
+		goto fail;
+	ct_idmap(g, c, &map);
+	if (!c->privileged && vz_idmap_validate(&map, err) < 0)
+		goto fail;
+	if (c->privileged)
+		map = (struct vz_idmap){.host_uid = 0, .host_gid = 0, .size = UINT32_MAX};
+	if (vz_mkdir_p(g->conf_dir, 0755, err) < 0)
+		goto fail;
+	progress(pfn, pdata, "Creating container private area (from template)");
+	if (vz_private_create(tarball, c->ve_private, &map, err) < 0)
+		goto fail;
+	if (vz_mkdir_p(c->ve_root, 0755, err) < 0) {
+		err->code = VZ_FS_NEW_VE_ROOT;
+		goto fail_private;
+	}
+	/* The config is the commit point: until it exists there is no container. */
+	if (vz_ct_conf_save(c, err) < 0) {
+		err->code = VZ_SAVE_CONFIG;
+		goto fail_root;
+	}
+	progress(pfn, pdata, "Container private area was created");
+	return 0;
+fail_root:
+	rmdir(c->ve_root);
+fail_private:
+	vz_private_destroy(c->ve_private, NULL);
+fail:
+	return vz_error_wrap(err, "cannot create container %s", ctid);
+}
+
+static int finish_destroy(const struct vz_global_conf *g, const char *ctid, const char *destroyed, vz_error *err);
+
+/* Remove what a destroyed container left; @c comes from its (renamed) config. */
+static int remove_container_files(const struct vz_global_conf *g, const struct vz_ct_conf *c, vz_error *err)
+{
+	cleanup_free char *marker = ct_running_marker(g, c->ctid);
+	cleanup_free char *lock = vz_strdup_printf("%s/%s.lck", g->lock_dir, c->ctid);
+	struct vz_cgroup *cg = NULL;
+
+	if (vz_root_umount(c->ve_root, err) < 0 || vz_private_destroy(c->ve_private, err) < 0)
+		return -1;
+	if (rmdir(c->ve_root) < 0 && errno != ENOENT)
+		return vz_fail_errno(err, VZ_FS_DEL_PRVT, "remove `%s`", c->ve_root);
+	if (ct_cgroup(g, c->ctid, &cg, err) == 0) {
+		int rc = cg->ops->destroy(cg, err);
+		vz_cgroup_free(cg);
+		if (rc < 0)
+			return -1;
+	}
+	unlink(marker);
+	unlink(lock);
+	return 0;
+}
+
+int vz_ct_destroy_finish(const struct vz_global_conf *g, const char *ctid, vz_error *err)
+{
+	cleanup_free char *path = vz_ct_conf_path(g, ctid);
+	cleanup_free char *destroyed = vz_strdup_printf("%s.destroyed", path);
+
+	return finish_destroy(g, ctid, destroyed, err);
+}
+
+static int finish_destroy(const struct vz_global_conf *g, const char *ctid, const char *destroyed, vz_error *err)
+{
+	cleanup_free char *text = NULL;
+	cleanup_ct_conf struct vz_ct_conf *c = NULL;
+
+	if (vz_read_file(destroyed, 1024 * 1024, &text, NULL, err) < 0 ||
+	    vz_ct_conf_parse(g, ctid, destroyed, text, &c, err) < 0 ||
+	    remove_container_files(g, c, err) < 0)
+		return -1;
+	if (unlink(destroyed) < 0 && errno != ENOENT)
+		return vz_fail_errno(err, VZ_FS_DEL_PRVT, "remove `%s`", destroyed);
+	return 0;
+}
+
+int vz_ct_destroy(const struct vz_global_conf *g, const char *ctid, vz_error *err)
+{
+	cleanup_free char *path = NULL;
+	cleanup_free char *destroyed = NULL;
+	struct vz_ct_status st;
+
+	if (vz_ct_status(g, ctid, &st, err) < 0)
+		goto fail;
+	if (!st.exists) {
+		vz_fail(err, VZ_CT_NOT_EXIST, "container %s does not exist", ctid);
+		goto fail;
+	}
+	if (st.running) {
+		vz_fail(err, VZ_VE_RUNNING, "container %s is running; stop it first", ctid);
+		goto fail;
+	}
+	path = vz_ct_conf_path(g, ctid);
+	destroyed = vz_strdup_printf("%s.destroyed", path);
+	/* Renaming the config is the commit point: from here the container is
+	 * gone for every command, and vzd finishes the removal after a crash. */
+	if (rename(path, destroyed) < 0) {
+		vz_fail_errno(err, VZ_FS_DEL_PRVT, "rename `%s`", path);
+		goto fail;
+	}
+	if (finish_destroy(g, ctid, destroyed, err) < 0)
+		goto fail;
+	return 0;
+fail:
+	return vz_error_wrap(err, "cannot destroy container %s", ctid);
+}
+
+/* ---- set ------------------------------------------------------------- */
+
+static bool is_list_key(const char *key)
+{
+	return !strcmp(key, "IP_ADDRESS") || !strcmp(key, "NAMESERVER") || !strcmp(key, "SEARCHDOMAIN");
+}
+
+static bool is_fixed_key(const char *key)
+{
+	static const char *fixed[] = {"VE_ROOT", "VE_PRIVATE", "OSTEMPLATE", "LOCAL_UID", "LOCAL_GID",
+				      "PRIVILEGED"};
+	for (size_t i = 0; i < VZ_ARRAY_SIZE(fixed); i++)
+		if (!strcmp(key, fixed[i]))
+			return true;
+	return false;
+}
+
+/* New text of list key after adding or removing one word. */
+static char *edit_list(const char *current, enum vz_param_op op, const char *word)
+{
+	cleanup_strv char **v = vz_split_words(current);
+	size_t len = strlen(word) + 2, n = 0;
+	char *out;
+
+	for (char **p = v; *p; p++)
+		len += strlen(*p) + 1;
+	out = vz_xcalloc(1, len);
+	for (char **p = v; *p; p++) {
+		if (!strcmp(*p, word) || (op == VZ_PARAM_DEL && !strcmp(word, "all")))
+			continue;
+		n += (size_t)sprintf(out + n, "%s%s", n ? " " : "", *p);
+	}
+	if (op == VZ_PARAM_ADD)
+		sprintf(out + n, "%s%s", n ? " " : "", word);
+	return out;
+}
+
+static int apply_param(struct vz_ct_conf *c, const struct vz_param *p, vz_error *err)
+{
+	cleanup_free char *value = NULL;
+
+	if (!vz_ct_conf_key_known(p->key))
+		return vz_fail(err, VZ_INVALID_PARAMETER_SYNTAX, "unknown parameter %s", p->key);
+	if (is_fixed_key(p->key))
+		return vz_fail(err, VZ_INVALID_PARAMETER_SYNTAX,
+			       "%s cannot be changed after the container was created", p->key);
+	if (p->op != VZ_PARAM_SET) {
+		if (!is_list_key(p->key))
+			return vz_fail(err, VZ_INVALID_PARAMETER_SYNTAX, "%s is not a list", p->key);
+		value = edit_list(vz_kvfile_get(c->kv, p->key), p->op, p->value);
+	} else {
+		value = vz_xstrdup(p->value);
+	}
+	return vz_ct_conf_set(c, p->key, value, err);
+}
+
+static int set_hostname_fn(void *arg)
+{
+	const char *name = arg;
+	cleanup_fclose FILE *f = NULL;
+
+	if (sethostname(name, strlen(name)) < 0)
+		return 1;
+	f = fopen("/etc/hostname", "we");
+	if (f)
+		fprintf(f, "%s\n", name);
+	return 0;
+}
+
+static int apply_live(const struct vz_global_conf *g, const struct vz_ct_conf *c, const struct vz_param *params,
+		      size_t n, bool *pending, vz_error *err)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (!strcmp(params[i].key, "HOSTNAME")) {
+			if (ct_run_fn(g, c->ctid, set_hostname_fn, c->hostname, err) < 0)
+				return vz_error_wrap(err, "set host name");
+		} else if (strcmp(params[i].key, "ONBOOT") && strcmp(params[i].key, "DESCRIPTION") &&
+			   strcmp(params[i].key, "DISABLED")) {
+			/* Resource limits and networking are applied live by the
+			 * subsystems that own them; until then they wait for a start. */
+			*pending = true;
+		}
+	}
+	return 0;
+}
+
+int vz_ct_set(const struct vz_global_conf *g, const char *ctid, const struct vz_param *params, size_t n,
+	      bool save, bool *ret_pending, vz_error *err)
+{
+	cleanup_ct_conf struct vz_ct_conf *c = NULL;
+	struct vz_ct_status st;
+	bool pending = false;
+
+	if (n == 0)
+		return vz_fail(err, VZ_INVALID_PARAMETER_SYNTAX, "no parameters to set for container %s", ctid);
+	if (vz_ct_conf_load(g, ctid, &c, err) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		if (apply_param(c, &params[i], err) < 0)
+			return vz_error_wrap(err, "container %s", ctid);
+	if (vz_ct_status(g, ctid, &st, err) < 0)
+		return -1;
+	if (st.running && apply_live(g, c, params, n, &pending, err) < 0)
+		return vz_error_wrap(err, "container %s", ctid);
+	if (!st.running)
+		pending = true;
+	if (save && vz_ct_conf_save(c, err) < 0) {
+		err->code = VZ_SAVE_CONFIG;
+		return -1;
+	}
+	if (ret_pending)
+		*ret_pending = pending;
+	return 0;
+}

@@ -1,0 +1,42 @@
+/* Helpers shared by the runtime's files; not part of the library API. */
+#ifndef VZ_RUNTIME_INTERNAL_H
+#define VZ_RUNTIME_INTERNAL_H
+
+#include "cgroups/cgroup.h"
+#include "runtime/container.h"
+#include "runtime/idmap.h"
+
+/* The container's cgroup handle, from the state root. */
+int ct_cgroup(const struct vz_global_conf *g, const char *ctid, struct vz_cgroup **ret, vz_error *err);
+
+/* VZ_RUN_DIR/CTID.running: present from a start until its cleanup, so that a
+ * container which ended while no vzd watched can be told from one the admin
+ * merely mounted. */
+char *ct_running_marker(const struct vz_global_conf *g, const char *ctid);
+
+/* The id map of a container config. */
+void ct_idmap(const struct vz_global_conf *g, const struct vz_ct_conf *c, struct vz_idmap *ret);
+
+/* Find the container's init among its cgroup's processes: the one that is
+ * pid 1 in a pid namespace one level below ours. */
+int ct_find_init(const struct vz_global_conf *g, const char *ctid, pid_t *ret_pid, size_t *ret_nproc, vz_error *err);
+
+/* Wait up to @timeout_ms for a pidfd to report exit; 1 exited, 0 timeout. */
+int ct_pidfd_wait(int pidfd, int timeout_ms);
+
+/* Set up the container from inside (runs in the new namespaces, before
+ * exec of init); see rootfs.c. */
+struct ct_rootfs_spec {
+	const char *root;     /* VE_ROOT on the host */
+	const char *hostname; /* may be NULL */
+};
+int ct_setup_rootfs(const struct ct_rootfs_spec *spec, vz_error *err);
+
+/* Complete a destroy whose config was already renamed to CTID.conf.destroyed. */
+int vz_ct_destroy_finish(const struct vz_global_conf *g, const char *ctid, vz_error *err);
+
+/* Run @fn(@arg) in a helper that joined the container's namespaces as its
+ * root; the helper's return value is its exit status. */
+int ct_run_fn(const struct vz_global_conf *g, const char *ctid, int (*fn)(void *), void *arg, vz_error *err);
+
+#endif
