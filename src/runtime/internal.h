@@ -29,6 +29,7 @@ int ct_pidfd_wait(int pidfd, int timeout_ms);
 struct ct_rootfs_spec {
 	const char *root;     /* VE_ROOT on the host */
 	const char *hostname; /* may be NULL */
+	const char *ctid;
 };
 int ct_setup_rootfs(const struct ct_rootfs_spec *spec, vz_error *err);
 

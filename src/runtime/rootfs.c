@@ -193,10 +193,12 @@ int ct_setup_rootfs(const struct ct_rootfs_spec *spec, vz_error *err)
 	    mount_proc(spec->root, err) < 0 || mount_sys(spec->root, err) < 0 ||
 	    mount_dev(spec->root, err) < 0 || enter_root(spec->root, err) < 0)
 		return vz_error_wrap(err, "set up root file system");
-	if (spec->hostname) {
-		if (sethostname(spec->hostname, strlen(spec->hostname)) < 0)
-			return vz_fail_errno(err, VZ_SYSTEM_ERROR, "set host name `%s`", spec->hostname);
+	/* Without HOSTNAME the new uts namespace would still carry the host's
+	 * name: never show a tenant the host's name, use the CTID instead. */
+	if (sethostname(spec->hostname ? spec->hostname : spec->ctid,
+			strlen(spec->hostname ? spec->hostname : spec->ctid)) < 0)
+		return vz_fail_errno(err, VZ_SYSTEM_ERROR, "set host name");
+	if (spec->hostname)
 		write_hostname_file(spec->hostname);
-	}
 	return 0;
 }

@@ -74,7 +74,7 @@ static int stdio_to_devnull(vz_error *err)
 /* The container's init, before exec.  Never returns. */
 static void __attribute__((noreturn)) init_main(const struct launch *l, int go_fd)
 {
-	struct ct_rootfs_spec spec = {.root = l->c->ve_root, .hostname = l->c->hostname};
+	struct ct_rootfs_spec spec = {.root = l->c->ve_root, .hostname = l->c->hostname, .ctid = l->c->ctid};
 	char *const argv[] = {"/sbin/init", NULL};
 	vz_error err = {0};
 	char go;
@@ -195,6 +195,26 @@ static int launch(const struct vz_global_conf *g, const struct vz_ct_conf *c, st
 	return rc;
 }
 
+/* The init runs as an unprivileged host uid and reaches VE_ROOT by path:
+ * every directory above it must be searchable by others (as for LXC's
+ * unprivileged containers).  Say so before the kernel says EACCES. */
+static int check_root_reachable(const char *root, vz_error *err)
+{
+	cleanup_free char *dir = vz_xstrdup(root);
+	char *slash;
+
+	while ((slash = strrchr(dir, '/')) && slash != dir) {
+		struct stat st;
+		*slash = '\0';
+		if (stat(dir, &st) == 0 && !(st.st_mode & S_IXOTH))
+			return vz_fail(err, VZ_FS_CANTMOUNT,
+				       "VE_ROOT `%s` is below `%s`, which the container's unprivileged ids "
+				       "cannot enter (mode %o); allow it with chmod o+x",
+				       root, dir, st.st_mode & 07777);
+	}
+	return 0;
+}
+
 static int check_startable(const struct vz_global_conf *g, const struct vz_ct_conf *c, vz_error *err)
 {
 	struct vz_ct_status st;
@@ -209,7 +229,7 @@ static int check_startable(const struct vz_global_conf *g, const struct vz_ct_co
 	if (!vz_is_dir(c->ve_private))
 		return vz_fail(err, VZ_VE_PRIVATE_NOTEXIST, "private area `%s` does not exist", c->ve_private);
 	ct_idmap(g, c, &map);
-	if (!c->privileged && vz_idmap_validate(&map, err) < 0)
+	if (!c->privileged && (vz_idmap_validate(&map, err) < 0 || check_root_reachable(c->ve_root, err) < 0))
 		return -1;
 	return 0;
 }

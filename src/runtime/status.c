@@ -98,24 +98,34 @@ int ct_pidfd_wait(int pidfd, int timeout_ms)
 	}
 }
 
+/* Where VE_ROOT is even when CTID.conf cannot be parsed: status must still
+ * tell what the kernel shows, so a broken config can be seen and fixed. */
+static char *fallback_root(const struct vz_global_conf *g, const char *ctid)
+{
+	return vz_expand_veid(g->ve_root, ctid);
+}
+
 int vz_ct_status(const struct vz_global_conf *g, const char *ctid, struct vz_ct_status *ret, vz_error *err)
 {
 	cleanup_ct_conf struct vz_ct_conf *c = NULL;
+	cleanup_free char *root = NULL;
 	struct vz_ct_status st = {0};
 	vz_error sub = {0};
 
-	if (vz_ct_conf_load(g, ctid, &c, &sub) < 0) {
-		if (sub.code != VZ_CT_NOT_EXIST) {
+	if (vz_ct_conf_load(g, ctid, &c, &sub) == 0) {
+		root = vz_xstrdup(c->ve_root);
+		st.exists = true;
+	} else if (sub.code != VZ_CT_NOT_EXIST) {
+		if (sub.code == VZ_INVALID_PARAMETER_VALUE && !vz_ctid_valid(ctid)) {
 			*err = sub;
 			return -1;
 		}
-		/* A deleted container may still run if its config was removed by
-		 * hand: report what the kernel says anyway. */
-	} else {
+		root = fallback_root(g, ctid);
 		st.exists = true;
-		if (vz_is_mountpoint(c->ve_root, &st.mounted, err) < 0)
-			return -1;
 	}
+	/* A container whose config is gone may still run: report the kernel. */
+	if (root && vz_is_mountpoint(root, &st.mounted, err) < 0)
+		return -1;
 	if (ct_find_init(g, ctid, &st.init_pid, &st.nproc, err) < 0)
 		return -1;
 	st.running = st.init_pid > 0;

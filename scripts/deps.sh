@@ -1,0 +1,29 @@
+#!/bin/bash
+# Install the Debian 12 packages vz needs to build, run and test.
+# Used by quickstart.sh and test.sh; safe to run again.
+set -euo pipefail
+
+PACKAGES=(
+	# build
+	build-essential autoconf automake libtool pkg-config
+	libseccomp-dev libcap-dev libnl-3-dev libnl-route-3-dev libmnl-dev libjansson-dev
+	# tests: cmocka units, clang for the fuzz target, util-linux's script(1) for pty tests
+	libcmocka-dev clang bsdutils procps
+	# OS templates
+	busybox-static debootstrap tar gzip
+)
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "deps.sh: run as root (it installs Debian packages)" >&2
+	exit 12
+fi
+missing=()
+for p in "${PACKAGES[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+	echo "deps.sh: installing ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi

@@ -1,0 +1,26 @@
+#!/bin/bash
+# Commands on one container are serialized; on different containers they
+# run in parallel.  10 clients start the same container at once: one wins,
+# nine are told it is already running (exit 32), one init exists.
+. "$(dirname "$0")/lib.sh"
+require_root
+ensure_template busybox || skip_all "cannot build the busybox template"
+plan 7
+instance_up main
+check_rc 0 "create 101" vzctl create 101
+rcs=$(for i in $(seq 1 10); do ( "$VZCTL_BIN" -q start 101 >/dev/null 2>&1; echo $? ) & done; wait)
+check "exactly one of 10 parallel starts succeeds" test "$(echo "$rcs" | grep -cx 0)" -eq 1
+check "the other nine exit 32 (already running)" test "$(echo "$rcs" | grep -cx 32)" -eq 9
+uid=$(sed -n 's/^LOCAL_UID="\([0-9]*\)"/\1/p' "$ROOT/conf/101.conf")
+check "one container init exists" test "$(ps -e -o uid=,comm= | awk -v u="$uid" '$1 == u && $2 == "init"' | wc -l)" -eq 1
+for ct in 102 103 104; do vzctl -q create $ct; done
+start=$(date +%s%N)
+for ct in 102 103 104; do vzctl -q start $ct & done
+wait
+elapsed=$(( ($(date +%s%N) - start) / 1000000 ))
+check "three different containers start concurrently" sh -c "for c in 102 103 104; do '$VZCTL_BIN' status \$c | grep -q running || exit 1; done"
+rcs=$(for i in $(seq 1 5); do ( "$VZCTL_BIN" -q stop 101 --fast >/dev/null 2>&1; echo $? ) & done; wait)
+check "five parallel stops all succeed (vzctl: stopping a stopped CT is ok)" test "$(echo "$rcs" | grep -cx 0)" -eq 5
+check_rc 0 "101 is down" sh -c "'$VZCTL_BIN' status 101 | grep -q down"
+diag "parallel start of 3 containers took $elapsed ms"
+finish

@@ -1,0 +1,178 @@
+# Shared setup of the integration tests: TAP helpers, an isolated vz instance
+# (its own vz.conf, state root, socket, cgroup parent and id range), a vzd
+# from the build tree, and cleanup that leaves nothing behind.
+#
+# Tests source this file, call `plan N`, then `instance_up NAME`.
+set -u
+
+VZ_BUILDDIR=${VZ_BUILDDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+VZ_SRCDIR=${VZ_SRCDIR:-$VZ_BUILDDIR}
+VZCTL_BIN="$VZ_BUILDDIR/src/vzctl"
+VZLIST_BIN="$VZ_BUILDDIR/src/vzlist"
+VZD_BIN="$VZ_BUILDDIR/src/vzd"
+TEMPLATE_CACHE="$VZ_BUILDDIR/tests/cache"
+TEST_NAME=$(basename "$0" .sh)
+
+_n=0
+_failed=0
+_cleanups=""
+
+plan() { echo "1..$1"; }
+ok() { _n=$((_n + 1)); echo "ok $_n - $*"; }
+not_ok() { _n=$((_n + 1)); _failed=$((_failed + 1)); echo "not ok $_n - $*"; }
+diag() { echo "# $*"; }
+skip_all() { echo "1..0 # SKIP $*"; exit 77; }
+
+# check DESCRIPTION COMMAND...: ok when the command succeeds.
+check() {
+	_desc=$1
+	shift
+	if "$@"; then ok "$_desc"; else not_ok "$_desc"; fi
+}
+
+# check_rc EXPECTED DESCRIPTION COMMAND...: ok when it exits with EXPECTED;
+# its output is kept in $OUT (stdout+stderr) for further checks.
+check_rc() {
+	_want=$1
+	_desc=$2
+	shift 2
+	OUT=$("$@" 2>&1)
+	_rc=$?
+	if [ "$_rc" -eq "$_want" ]; then
+		ok "$_desc"
+	else
+		not_ok "$_desc (exit $_rc, wanted $_want)"
+		echo "$OUT" | sed 's/^/#   /'
+	fi
+}
+
+# contains TEXT PATTERN: grep -q with a fixed string.
+contains() { printf '%s\n' "$1" | grep -qF -- "$2"; }
+
+require_root() {
+	[ "$(id -u)" -eq 0 ] || skip_all "needs root (namespaces, cgroups, mounts)"
+	[ -d /sys/fs/cgroup ] || skip_all "no cgroup file system"
+}
+
+at_exit() { _cleanups="$*; $_cleanups"; }
+_run_cleanups() {
+	set +e
+	eval "$_cleanups"
+}
+trap _run_cleanups EXIT
+trap 'exit 130' INT TERM
+
+# Build a template once per build tree; tests copy it into their instance.
+ensure_template() {
+	_t=$1
+	[ -f "$TEMPLATE_CACHE/$_t.tar.gz" ] && return 0
+	mkdir -p "$TEMPLATE_CACHE"
+	"$VZ_SRCDIR/templates/vz-mktemplate" --cache "$TEMPLATE_CACHE" "$_t" >"$TEMPLATE_CACHE/$_t.log" 2>&1
+}
+
+# instance_up NAME [IDBASE]: a private vz instance under a temporary root,
+# with vzd running.  Sets VZ_CONF (so vzctl/vzlist use it), ROOT, VZD_PID.
+instance_up() {
+	_name=$1
+	# Each test gets its own id ranges, so tests running in parallel never
+	# share a host uid (checks look for processes by uid).
+	_base=${2:-$((1000000000 + $(printf '%s' "$TEST_NAME" | cksum | cut -d' ' -f1) % 300 * 10000000))}
+	ROOT=$(mktemp -d "/tmp/vz-$TEST_NAME-$_name.XXXXXX")
+	# Containers' unprivileged ids must be able to enter VE_ROOT's parents.
+	chmod 755 "$ROOT"
+	mkdir -p "$ROOT/template/cache" "$ROOT/conf"
+	for _t in "$TEMPLATE_CACHE"/*.tar.gz; do
+		[ -f "$_t" ] && ln "$_t" "$ROOT/template/cache/" 2>/dev/null || cp "$_t" "$ROOT/template/cache/" 2>/dev/null
+	done
+	cat >"$ROOT/vz.conf" <<CONF
+# vz instance of test $TEST_NAME
+CONF_DIR="$ROOT/conf"
+VE_ROOT="$ROOT/root/\$VEID"
+VE_PRIVATE="$ROOT/private/\$VEID"
+TEMPLATE="$ROOT/template"
+DUMPDIR="$ROOT/dump"
+LOCKDIR="$ROOT/lock"
+VZ_RUN_DIR="$ROOT/run"
+CGROUP_PARENT="vzt-$_name-$$"
+USERNS_BASE="$_base"
+STOP_TIMEOUT="10"
+LOCK_TIMEOUT="30"
+CONF
+	cp "$VZ_SRCDIR/etc/conf/ve-basic.conf-sample" "$ROOT/conf/" 2>/dev/null
+	export VZ_CONF="$ROOT/vz.conf"
+	vzd_start
+	at_exit "instance_down '$ROOT' '$_name'"
+}
+
+vzd_start() {
+	"$VZD_BIN" --vz-conf "$VZ_CONF" --debug >>"$ROOT/vzd.log" 2>&1 &
+	VZD_PID=$!
+	for _i in $(seq 1 100); do
+		[ -S "$ROOT/run/vzd.sock" ] && "$VZLIST_BIN" -a -H >/dev/null 2>&1 && return 0
+		sleep 0.05
+	done
+	diag "vzd did not come up:"
+	sed 's/^/#   /' "$ROOT/vzd.log"
+	return 1
+}
+
+# The pid of the real vzd binary (libtool may wrap it in a script).
+vzd_kill9() {
+	kill -9 "$VZD_PID" 2>/dev/null
+	wait "$VZD_PID" 2>/dev/null
+}
+
+vzd_stop() {
+	kill "$VZD_PID" 2>/dev/null
+	wait "$VZD_PID" 2>/dev/null
+}
+
+instance_down() {
+	_root=$1
+	_name=$2
+	export VZ_CONF="$_root/vz.conf"
+	for _ct in $("$VZLIST_BIN" -a -H -o ctid 2>/dev/null); do
+		"$VZCTL_BIN" -q stop "$_ct" --fast >/dev/null 2>&1
+		"$VZCTL_BIN" -q destroy "$_ct" >/dev/null 2>&1
+	done
+	vzd_stop
+	for _m in $(awk -v r="$_root" 'index($5, r) == 1 { print $5 }' /proc/self/mountinfo | sort -r); do
+		umount -l "$_m" 2>/dev/null
+	done
+	for _c in /sys/fs/cgroup/*/"vzt-$_name-$$"; do
+		[ -d "$_c" ] && find "$_c" -depth -type d -exec rmdir {} \; 2>/dev/null
+	done
+	if [ "$_failed" -gt 0 ]; then
+		diag "vzd log of $_name:"
+		tail -n 40 "$_root/vzd.log" 2>/dev/null | sed 's/^/#   /'
+	fi
+	rm -rf "$_root"
+}
+
+vzctl() { "$VZCTL_BIN" "$@"; }
+vzlist() { "$VZLIST_BIN" "$@"; }
+
+# The host pid of a running container's init (from vzctl status -j).
+ct_init_pid() {
+	vzctl status "$1" -j | sed -n 's/.*"init_pid": *\([0-9]*\).*/\1/p'
+}
+
+# Nothing of container $1 (of instance $2 = cgroup name) is left on the host.
+ct_gone() {
+	_ct=$1
+	[ ! -e "$ROOT/private/$_ct" ] || { diag "private area left"; return 1; }
+	[ ! -e "$ROOT/root/$_ct" ] || { diag "root dir left"; return 1; }
+	[ ! -e "$ROOT/conf/$_ct.conf" ] || { diag "config left"; return 1; }
+	[ ! -e "$ROOT/conf/$_ct.conf.destroyed" ] || { diag "destroy marker left"; return 1; }
+	[ ! -e "$ROOT/lock/$_ct.lck" ] || { diag "lock file left"; return 1; }
+	[ ! -e "$ROOT/run/$_ct.running" ] || { diag "running marker left"; return 1; }
+	! grep -qF "$ROOT/root/$_ct" /proc/self/mountinfo || { diag "mount left"; return 1; }
+	for _c in /sys/fs/cgroup/*/vzt-*-$$/"$_ct"; do
+		[ -e "$_c" ] && { diag "cgroup $_c left"; return 1; }
+	done
+	return 0
+}
+
+finish() {
+	[ "$_failed" -eq 0 ]
+}
