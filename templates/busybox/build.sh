@@ -21,6 +21,9 @@ set -euo pipefail
 
 prog=busybox/build.sh
 die() { echo "$prog: $*" >&2; exit 1; }
+# An unexpected failure names the command instead of exiting silently.
+set -E
+trap 'echo "$prog: line $LINENO: \`$BASH_COMMAND\` failed" >&2' ERR
 
 case "${1:-}" in
 -h|--help)
@@ -35,15 +38,15 @@ case "$output" in /*) ;; *) output=$PWD/$output ;; esac
 
 busybox=${VZ_BUSYBOX:-/bin/busybox}
 [ -x "$busybox" ] ||
-	die "busybox not found at \`$busybox\`: install the Debian package \`busybox-static' (apt-get install busybox-static)"
+	die "busybox not found at \`$busybox\`: install the Debian package \`busybox-static\` (apt-get install busybox-static)"
 # A dynamically linked busybox (Debian package `busybox`) would need the
 # host's libc inside the template; ldd tells a static binary by its answer.
 lddout=$(LC_ALL=C ldd "$busybox" 2>&1 || true)
 if ! grep -Eq 'not a dynamic executable|statically linked' <<< "$lddout"; then
-	die "\`$busybox\` is dynamically linked: install the Debian package \`busybox-static' (apt-get install busybox-static), which replaces \`busybox'"
+	die "\`$busybox\` is dynamically linked: install the Debian package \`busybox-static\` (apt-get install busybox-static), which replaces \`busybox\`"
 fi
 for tool in tar gzip; do
-	command -v "$tool" >/dev/null || die "\`$tool\` not found: install the Debian package \`$tool'"
+	command -v "$tool" >/dev/null || die "\`$tool\` not found: install the Debian package \`$tool\`"
 done
 
 outdir=$(dirname -- "$output")

@@ -24,11 +24,12 @@
 #     /dev/null, and respawning gettys would only spin;
 #   - boot scripts that act on the hardware or the host's file systems are
 #     disabled through insserv overrides (which package upgrades respect):
-#     hwclock, fsck (checkroot, checkfs), configfs, backlight, and the shutdown
-#     scripts that unmount everything and remount the root read-only, which
-#     in a privileged container would remount the host's file system;
-#   - /etc/hostname, /etc/resolv.conf empty (vz writes them), /dev empty (vz
-#     mounts its own), apt lists and caches removed, logs emptied.
+#     hwclock, fsck (checkroot, checkfs), configfs, backlight, the kernel log
+#     copy (bootlogs), and the shutdown scripts that unmount everything and
+#     remount the root read-only, which in a privileged container would
+#     remount the host's file system;
+#   - no /etc/hostname and an empty /etc/resolv.conf (vz writes them), /dev
+#     empty (vz mounts its own), apt lists and caches removed, logs emptied.
 set -euo pipefail
 
 prog=debian/build.sh
@@ -36,6 +37,9 @@ suite=bookworm
 packages=sysvinit-core,ifupdown,iproute2,netbase,procps
 
 die() { echo "$prog: $*" >&2; exit 1; }
+# An unexpected failure names the command instead of exiting silently.
+set -E
+trap 'echo "$prog: line $LINENO: \`$BASH_COMMAND\` failed" >&2' ERR
 
 case "${1:-}" in
 -h|--help)
@@ -52,14 +56,17 @@ mirror=${VZ_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 security=${VZ_DEBIAN_SECURITY_MIRROR:-http://deb.debian.org/debian-security}
 
 # Check everything before starting a half-minute bootstrap.
-missing=()
+missing=() pkgs=()
 command -v debootstrap >/dev/null || PATH=$PATH:/usr/sbin:/sbin
-command -v debootstrap >/dev/null || missing+=("debootstrap (package \`debootstrap\`)")
-for tool in tar gzip chroot mount umount findmnt; do
-	command -v "$tool" >/dev/null || missing+=("$tool")
+for tool in debootstrap:debootstrap tar:tar gzip:gzip chroot:coreutils mount:mount \
+	umount:mount findmnt:util-linux; do
+	if ! command -v "${tool%%:*}" >/dev/null; then
+		missing+=("\`${tool%%:*}\`")
+		[[ " ${pkgs[*]} " == *" ${tool#*:} "* ]] || pkgs+=("${tool#*:}")
+	fi
 done
 [ ${#missing[@]} -eq 0 ] ||
-	die "missing: ${missing[*]}; install with: apt-get install debootstrap"
+	die "missing ${missing[*]}: install the Debian packages with: apt-get install ${pkgs[*]}"
 [ "$(id -u)" -eq 0 ] || die "must run as root: debootstrap chroots and runs package scripts"
 outdir=$(dirname -- "$output")
 [ -d "$outdir" ] || die "output directory \`$outdir\` does not exist"
@@ -74,6 +81,7 @@ part="$output.part.$$"
 cleanup() {
 	local m
 	set +e
+	trap - ERR
 	findmnt -rn -o TARGET | grep -F -- "$work/" | sort -r | while read -r m; do
 		umount -l -- "$m"
 	done
@@ -122,7 +130,8 @@ lsb_override() {
 # Boot scripts that make no sense in a container, and the headers that named
 # them as requirements.
 disable_init_scripts() {
-	local s disabled=(hwclock.sh checkroot.sh checkfs.sh mount-configfs brightness umountfs umountroot)
+	local s disabled=(hwclock.sh checkroot.sh checkfs.sh mount-configfs brightness bootlogs
+		umountfs umountroot)
 	local changed=(checkroot-bootclean.sh mountall.sh umountnfs.sh halt reboot)
 
 	for s in "${disabled[@]}" "${changed[@]}"; do
@@ -173,6 +182,8 @@ adapt_inittab() {
 		{ print }' "$f" > "$f.new"
 	mv -- "$f.new" "$f"
 	chmod 0644 "$f"
+	# sysvinit 3.x complains on every (re)load when this is missing.
+	mkdir -p "$root/etc/inittab.d"
 	! grep -Eq '^[^#].*getty' "$f" || die "getty entries left in /etc/inittab"
 	grep -q '^[^#]*:initdefault:' "$f" || die "/etc/inittab has no initdefault entry"
 }
@@ -181,8 +192,11 @@ configure_etc() {
 	local etc="$root/etc"
 
 	# debootstrap copies these from the build host: vz writes the
-	# container's own from HOSTNAME, NAMESERVER and SEARCHDOMAIN.
-	: > "$etc/hostname"
+	# container's own from HOSTNAME, NAMESERVER and SEARCHDOMAIN.  No
+	# /etc/hostname at all rather than an empty one: hostname.sh skips a
+	# missing file but fails on an empty one ("the specified hostname is
+	# invalid"), and vz has set the container's host name already.
+	rm -f -- "$etc/hostname"
 	: > "$etc/resolv.conf"
 	cat > "$etc/hosts" <<-'EOF'
 	127.0.0.1	localhost

@@ -28,22 +28,22 @@
 #include "lib/cleanup.h"
 #include "lib/util.h"
 
-#define CHECK(cond, ...)                                                          \
-	do {                                                                      \
-		if (!(cond)) {                                                    \
-			fprintf(stderr, "invariant broken: %s: ", #cond);         \
-			fprintf(stderr, __VA_ARGS__);                             \
-			fputc('\n', stderr);                                      \
-			abort();                                                  \
-		}                                                                 \
+#define CHECK(cond, ...)                                                                           \
+	do {                                                                                       \
+		if (!(cond)) {                                                                     \
+			fprintf(stderr, "invariant broken: %s: ", #cond);                          \
+			fprintf(stderr, __VA_ARGS__);                                              \
+			fputc('\n', stderr);                                                       \
+			abort();                                                                   \
+		}                                                                                  \
 	} while (0)
 
 /* Every key vz_ct_conf_set accepts. */
 static const char *const ct_keys[] = {
-	"VE_ROOT",      "VE_PRIVATE", "OSTEMPLATE", "ONBOOT",     "DISABLED",  "HOSTNAME",
-	"IP_ADDRESS",   "NETIF",      "NAMESERVER", "SEARCHDOMAIN", "DESCRIPTION", "CPUUNITS",
-	"CPULIMIT",     "CPUS",       "PHYSPAGES",  "SWAPPAGES",  "NUMPROC",   "DISKSPACE",
-	"DISKINODES",   "LOCAL_UID",  "LOCAL_GID",  "PRIVILEGED",
+    "VE_ROOT",	  "VE_PRIVATE", "OSTEMPLATE", "ONBOOT",	      "DISABLED",    "HOSTNAME",
+    "IP_ADDRESS", "NETIF",	"NAMESERVER", "SEARCHDOMAIN", "DESCRIPTION", "CPUUNITS",
+    "CPULIMIT",	  "CPUS",	"PHYSPAGES",  "SWAPPAGES",    "NUMPROC",     "DISKSPACE",
+    "DISKINODES", "LOCAL_UID",	"LOCAL_GID",  "PRIVILEGED",
 };
 
 static const char base_ct[] = "# fixed CTID.conf the input is set into\n"
@@ -57,7 +57,8 @@ static struct vz_global_conf *fixed_global(void)
 	static struct vz_global_conf *g;
 	vz_error err = {0};
 
-	if (!g && vz_global_conf_parse("fuzz-vz.conf", "VE_ROOT=\"/vz/root/$VEID\"\n", &g, &err) < 0) {
+	if (!g &&
+	    vz_global_conf_parse("fuzz-vz.conf", "VE_ROOT=\"/vz/root/$VEID\"\n", &g, &err) < 0) {
 		fprintf(stderr, "fixed vz.conf refused: %s\n", err.msg);
 		abort();
 	}
@@ -71,7 +72,8 @@ static void check_failure(const vz_error *err, const char *what)
 }
 
 /* @a and @b hold the same lines with the same keys and values. */
-static void check_same_assignments(const struct vz_kvfile *a, const struct vz_kvfile *b, const char *when)
+static void check_same_assignments(const struct vz_kvfile *a, const struct vz_kvfile *b,
+				   const char *when)
 {
 	CHECK(a->n_lines == b->n_lines, "%s: %zu lines became %zu", when, a->n_lines, b->n_lines);
 	for (size_t i = 0; i < a->n_lines; i++) {
@@ -79,8 +81,8 @@ static void check_same_assignments(const struct vz_kvfile *a, const struct vz_kv
 		CHECK(!x->key == !y->key, "%s: line %zu: key presence changed", when, i + 1);
 		if (!x->key)
 			continue;
-		CHECK(!strcmp(x->key, y->key), "%s: line %zu: key `%s` became `%s`", when, i + 1, x->key,
-		      y->key);
+		CHECK(!strcmp(x->key, y->key), "%s: line %zu: key `%s` became `%s`", when, i + 1,
+		      x->key, y->key);
 		CHECK(!strcmp(x->value, y->value), "%s: line %zu: %s=`%s` became `%s`", when, i + 1,
 		      x->key, x->value, y->value);
 	}
@@ -93,8 +95,8 @@ static void check_reparses(const struct vz_kvfile *kv, const char *when)
 	cleanup_kvfile struct vz_kvfile *back = NULL;
 	vz_error err = {0};
 
-	CHECK(vz_kvfile_parse(kv->path, text, &back, &err) == 0, "%s: formatted file refused: %s", when,
-	      err.msg);
+	CHECK(vz_kvfile_parse(kv->path, text, &back, &err) == 0, "%s: formatted file refused: %s",
+	      when, err.msg);
 	check_same_assignments(kv, back, when);
 }
 
@@ -105,7 +107,8 @@ static void fuzz_kvfile(const char *text)
 
 	if (vz_kvfile_parse("fuzz.conf", text, &kv, &err) < 0) {
 		check_failure(&err, "vz_kvfile_parse");
-		CHECK(strncmp(err.msg, "fuzz.conf:", 10) == 0, "message does not name the file: %s", err.msg);
+		CHECK(strncmp(err.msg, "fuzz.conf:", 10) == 0, "message does not name the file: %s",
+		      err.msg);
 		return;
 	}
 	check_reparses(kv, "format");
@@ -116,7 +119,8 @@ static void fuzz_kvfile(const char *text)
 			cleanup_free char *key = vz_xstrdup(l->key);
 			cleanup_free char *value = vz_xstrdup(vz_kvfile_get(kv, key));
 			vz_kvfile_set(kv, key, value);
-			CHECK(!strcmp(vz_kvfile_get(kv, key), value), "set %s changed its value", key);
+			CHECK(!strcmp(vz_kvfile_get(kv, key), value), "set %s changed its value",
+			      key);
 		}
 	}
 	check_reparses(kv, "set and format");
@@ -171,11 +175,13 @@ static void fuzz_ct_set(const char *text)
 		if (vz_ct_conf_set(c, ct_keys[i], text, &err) < 0) {
 			check_failure(&err, "vz_ct_conf_set");
 			after = vz_kvfile_format(c->kv);
-			CHECK(!strcmp(before, after), "refused set of %s changed the file", ct_keys[i]);
+			CHECK(!strcmp(before, after), "refused set of %s changed the file",
+			      ct_keys[i]);
 			continue;
 		}
 		after = vz_kvfile_format(c->kv);
-		CHECK(vz_ct_conf_parse(fixed_global(), "101", "fuzz/101.conf", after, &back, &err) == 0,
+		CHECK(vz_ct_conf_parse(fixed_global(), "101", "fuzz/101.conf", after, &back,
+				       &err) == 0,
 		      "after set %s: saved file refused: %s", ct_keys[i], err.msg);
 		CHECK(!strcmp(vz_kvfile_get(back->kv, ct_keys[i]), text), "set %s: value changed",
 		      ct_keys[i]);
@@ -185,7 +191,8 @@ static void fuzz_ct_set(const char *text)
 
 static void fuzz_values(const char *text)
 {
-	static const enum vz_size_unit units[] = {VZ_UNIT_BYTES, VZ_UNIT_KB, VZ_UNIT_PAGES, VZ_UNIT_COUNT};
+	static const enum vz_size_unit units[] = {VZ_UNIT_BYTES, VZ_UNIT_KB, VZ_UNIT_PAGES,
+						  VZ_UNIT_COUNT};
 	vz_error err = {0};
 	struct vz_netif *nif = NULL;
 	size_t n = 0;
@@ -204,16 +211,17 @@ static void fuzz_values(const char *text)
 		CHECK(p.barrier <= p.limit, "`%s`: barrier > limit", text);
 		/* the canonical form is in the unit already: parse it back as is */
 		canon = vz_format_pair(&p);
-		CHECK(vz_parse_pair(canon, units[i], &back, &err) == 0, "`%s` -> `%s` refused: %s", text,
-		      canon, err.msg);
-		CHECK(back.barrier == p.barrier && back.limit == p.limit, "`%s` -> `%s` changed", text,
-		      canon);
+		CHECK(vz_parse_pair(canon, units[i], &back, &err) == 0, "`%s` -> `%s` refused: %s",
+		      text, canon, err.msg);
+		CHECK(back.barrier == p.barrier && back.limit == p.limit, "`%s` -> `%s` changed",
+		      text, canon);
 	}
 	if (vz_parse_netif(text, &nif, &n, &err) == 0) {
 		for (size_t i = 0; i < n; i++) {
 			CHECK(nif[i].ifname && *nif[i].ifname && strlen(nif[i].ifname) < 16,
 			      "bad ifname accepted");
-			CHECK(!nif[i].mac || vz_parse_mac(nif[i].mac, NULL) == 0, "bad mac accepted");
+			CHECK(!nif[i].mac || vz_parse_mac(nif[i].mac, NULL) == 0,
+			      "bad mac accepted");
 			CHECK(!nif[i].host_mac || vz_parse_mac(nif[i].host_mac, NULL) == 0,
 			      "bad host_mac accepted");
 		}

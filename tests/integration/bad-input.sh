@@ -3,7 +3,7 @@
 . "$(dirname "$0")/lib.sh"
 require_root
 ensure_template busybox || skip_all "cannot build the busybox template"
-plan 34
+plan 35
 instance_up main
 
 snapshot() { (cd "$ROOT" && find conf private root -printf '%p %s %m %u\n' 2>/dev/null | sort | md5sum); }

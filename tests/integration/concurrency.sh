@@ -15,8 +15,9 @@ uid=$(sed -n 's/^LOCAL_UID="\([0-9]*\)"/\1/p' "$ROOT/conf/101.conf")
 check "one container init exists" test "$(ps -e -o uid=,comm= | awk -v u="$uid" '$1 == u && $2 == "init"' | wc -l)" -eq 1
 for ct in 102 103 104; do vzctl -q create $ct; done
 start=$(date +%s%N)
-for ct in 102 103 104; do vzctl -q start $ct & done
-wait
+pids=""
+for ct in 102 103 104; do vzctl -q start $ct & pids="$pids $!"; done
+wait $pids # not a bare wait: vzd runs in the background of this shell too
 elapsed=$(( ($(date +%s%N) - start) / 1000000 ))
 check "three different containers start concurrently" sh -c "for c in 102 103 104; do '$VZCTL_BIN' status \$c | grep -q running || exit 1; done"
 rcs=$(for i in $(seq 1 5); do ( "$VZCTL_BIN" -q stop 101 --fast >/dev/null 2>&1; echo $? ) & done; wait)

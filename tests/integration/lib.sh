@@ -107,6 +107,7 @@ CONF
 vzd_start() {
 	"$VZD_BIN" --vz-conf "$VZ_CONF" --debug >>"$ROOT/vzd.log" 2>&1 &
 	VZD_PID=$!
+	echo "$VZD_PID" >"$ROOT/vzd.pid"   # per instance: cleanup must not kill another's
 	for _i in $(seq 1 100); do
 		[ -S "$ROOT/run/vzd.sock" ] && "$VZLIST_BIN" -a -H >/dev/null 2>&1 && return 0
 		sleep 0.05
@@ -123,14 +124,16 @@ vzd_kill9() {
 }
 
 vzd_stop() {
-	kill "$VZD_PID" 2>/dev/null
-	wait "$VZD_PID" 2>/dev/null
+	_pid=$(cat "$ROOT/vzd.pid" 2>/dev/null || echo "$VZD_PID")
+	kill "$_pid" 2>/dev/null
+	wait "$_pid" 2>/dev/null
 }
 
 instance_down() {
 	_root=$1
 	_name=$2
 	export VZ_CONF="$_root/vz.conf"
+	ROOT=$_root
 	for _ct in $("$VZLIST_BIN" -a -H -o ctid 2>/dev/null); do
 		"$VZCTL_BIN" -q stop "$_ct" --fast >/dev/null 2>&1
 		"$VZCTL_BIN" -q destroy "$_ct" >/dev/null 2>&1

@@ -24,7 +24,7 @@
 #include "lib/util.h"
 
 #define CT_SENTINEL ((struct vz_ct_conf *)(uintptr_t)0x1)
-#define G_SENTINEL ((struct vz_global_conf *)(uintptr_t)0x1)
+#define G_SENTINEL  ((struct vz_global_conf *)(uintptr_t)0x1)
 
 static void assert_contains(const char *haystack, const char *needle)
 {
@@ -121,7 +121,7 @@ static void test_global_socket_follows_run_dir(void **state)
 {
 	cleanup_global_conf struct vz_global_conf *g = global_ok("VZ_RUN_DIR=\"/tmp/vzrun\"\n");
 	cleanup_global_conf struct vz_global_conf *g2 =
-		global_ok("VZ_RUN_DIR=\"/tmp/vzrun\"\nVZD_SOCKET=\"/srv/vzd.sock\"\n");
+	    global_ok("VZ_RUN_DIR=\"/tmp/vzrun\"\nVZD_SOCKET=\"/srv/vzd.sock\"\n");
 
 	(void)state;
 	assert_string_equal(g->run_dir, "/tmp/vzrun");
@@ -132,14 +132,14 @@ static void test_global_socket_follows_run_dir(void **state)
 static void test_global_values_and_unknown_keys(void **state)
 {
 	cleanup_global_conf struct vz_global_conf *g =
-		global_ok("# vz.conf\n"
-			  "VE_ROOT=\"/data/root/$VEID\"\n"
-			  "CONF_DIR=/srv/vz/conf\n"
-			  "CGROUP_VERSION=2\n"
-			  "USERNS_BASE=200000\n"
-			  "USERNS_SIZE=1000\n"
-			  "STOP_TIMEOUT=5\n"
-			  "VZ_TOOLS_BCID=2 # a vzctl key vz does not use\n");
+	    global_ok("# vz.conf\n"
+		      "VE_ROOT=\"/data/root/$VEID\"\n"
+		      "CONF_DIR=/srv/vz/conf\n"
+		      "CGROUP_VERSION=2\n"
+		      "USERNS_BASE=200000\n"
+		      "USERNS_SIZE=1000\n"
+		      "STOP_TIMEOUT=5\n"
+		      "VZ_TOOLS_BCID=2 # a vzctl key vz does not use\n");
 
 	(void)state;
 	assert_string_equal(g->ve_root, "/data/root/$VEID");
@@ -156,14 +156,17 @@ static void test_global_values_and_unknown_keys(void **state)
 static void test_global_bad_value_names_file_line_key(void **state)
 {
 	(void)state;
-	global_bad("# vz.conf\nVZ_RUN_DIR=/run/vz\nSTOP_TIMEOUT=abc\n", "/etc/vz/vz.conf:3: STOP_TIMEOUT",
-		   "STOP_TIMEOUT", "`abc`");
-	global_bad("TEMPLATE=vz/template\n", "/etc/vz/vz.conf:1: TEMPLATE", "TEMPLATE", "vz/template");
+	global_bad("# vz.conf\nVZ_RUN_DIR=/run/vz\nSTOP_TIMEOUT=abc\n",
+		   "/etc/vz/vz.conf:3: STOP_TIMEOUT", "STOP_TIMEOUT", "`abc`");
+	global_bad("TEMPLATE=vz/template\n", "/etc/vz/vz.conf:1: TEMPLATE", "TEMPLATE",
+		   "vz/template");
 	global_bad("\n\nCGROUP_VERSION=3\n", "/etc/vz/vz.conf:3: CGROUP_VERSION", "CGROUP_VERSION",
 		   "out of range 0..2");
-	global_bad("USERNS_SIZE=0\n", "/etc/vz/vz.conf:1: USERNS_SIZE", "USERNS_SIZE", "out of range");
+	global_bad("USERNS_SIZE=0\n", "/etc/vz/vz.conf:1: USERNS_SIZE", "USERNS_SIZE",
+		   "out of range");
 	global_bad("VE_ROOT=/vz/../etc/$VEID\n", "/etc/vz/vz.conf:1: VE_ROOT", "VE_ROOT", "`..`");
-	global_bad("CGROUP_PARENT=a/b\n", "/etc/vz/vz.conf:1: CGROUP_PARENT", "CGROUP_PARENT", "`a/b`");
+	global_bad("CGROUP_PARENT=a/b\n", "/etc/vz/vz.conf:1: CGROUP_PARENT", "CGROUP_PARENT",
+		   "`a/b`");
 	/* the last assignment counts, and is the line reported */
 	global_bad("LOCK_TIMEOUT=1\n#\nLOCK_TIMEOUT=100000\n", "/etc/vz/vz.conf:3: LOCK_TIMEOUT",
 		   "LOCK_TIMEOUT", "100000");
@@ -175,7 +178,8 @@ static void test_global_syntax_error(void **state)
 	vz_error err = {0};
 
 	(void)state;
-	assert_int_equal(vz_global_conf_parse("/etc/vz/vz.conf", "A=1\nVE_ROOT=\"/x\n", &g, &err), -1);
+	assert_int_equal(vz_global_conf_parse("/etc/vz/vz.conf", "A=1\nVE_ROOT=\"/x\n", &g, &err),
+			 -1);
 	assert_true(g == G_SENTINEL);
 	assert_int_equal(err.code, VZ_INVALID_PARAMETER_SYNTAX);
 	assert_contains(err.msg, "/etc/vz/vz.conf:2:");
@@ -315,19 +319,19 @@ static void test_ct_typed_values(void **state)
 {
 	cleanup_global_conf struct vz_global_conf *g = global_ok("");
 	cleanup_ct_conf struct vz_ct_conf *c =
-		ct_ok(g, "101",
-		      "ONBOOT=\"yes\"\n"
-		      "OSTEMPLATE=\"debian-12-x86_64\"\n"
-		      "HOSTNAME=\"ct101.example.com\"\n"
-		      "IP_ADDRESS=\"10.0.0.101/24 fd00::101\"\n"
-		      "NETIF=\"ifname=eth0,mac=00:16:3e:00:01:01,bridge=vzbr0\"\n"
-		      "NAMESERVER=\"8.8.8.8 1.1.1.1\"\n"
-		      "DESCRIPTION=\"my \\\"test\\\" box\"\n"
-		      "CPUUNITS=\"2000\"\n"
-		      "PHYSPAGES=\"0:1G\"\n"
-		      "SWAPPAGES=\"512M\"\n"
-		      "NUMPROC=\"100:200\"\n"
-		      "DISKSPACE=\"10G:11G\"\n");
+	    ct_ok(g, "101",
+		  "ONBOOT=\"yes\"\n"
+		  "OSTEMPLATE=\"debian-12-x86_64\"\n"
+		  "HOSTNAME=\"ct101.example.com\"\n"
+		  "IP_ADDRESS=\"10.0.0.101/24 fd00::101\"\n"
+		  "NETIF=\"ifname=eth0,mac=00:16:3e:00:01:01,bridge=vzbr0\"\n"
+		  "NAMESERVER=\"8.8.8.8 1.1.1.1\"\n"
+		  "DESCRIPTION=\"my \\\"test\\\" box\"\n"
+		  "CPUUNITS=\"2000\"\n"
+		  "PHYSPAGES=\"0:1G\"\n"
+		  "SWAPPAGES=\"512M\"\n"
+		  "NUMPROC=\"100:200\"\n"
+		  "DISKSPACE=\"10G:11G\"\n");
 
 	(void)state;
 	assert_true(c->onboot);
@@ -357,9 +361,9 @@ static void test_ct_ve_root_expansion(void **state)
 {
 	/* USERNS_SIZE=1 so that the largest CTID has a default id range */
 	cleanup_global_conf struct vz_global_conf *g = global_ok(
-		"VE_ROOT=\"/g/root/${VEID}\"\nVE_PRIVATE=\"/g/private/$VEID\"\nUSERNS_SIZE=1\n");
+	    "VE_ROOT=\"/g/root/${VEID}\"\nVE_PRIVATE=\"/g/private/$VEID\"\nUSERNS_SIZE=1\n");
 	cleanup_ct_conf struct vz_ct_conf *own =
-		ct_ok(g, "101", "VE_ROOT=\"/data/$VEID/root\"\nVE_PRIVATE=\"/data/${VEID}/private\"\n");
+	    ct_ok(g, "101", "VE_ROOT=\"/data/$VEID/root\"\nVE_PRIVATE=\"/data/${VEID}/private\"\n");
 	cleanup_ct_conf struct vz_ct_conf *inherited = ct_ok(g, "2147483647", "");
 
 	(void)state;
@@ -377,7 +381,7 @@ static void test_ct_default_local_uid(void **state)
 {
 	cleanup_global_conf struct vz_global_conf *g = global_ok("");
 	cleanup_global_conf struct vz_global_conf *small =
-		global_ok("USERNS_BASE=200000\nUSERNS_SIZE=1000\n");
+	    global_ok("USERNS_BASE=200000\nUSERNS_SIZE=1000\n");
 	cleanup_ct_conf struct vz_ct_conf *c101 = ct_ok(g, "101", "");
 	cleanup_ct_conf struct vz_ct_conf *c102 = ct_ok(g, "102", "");
 	cleanup_ct_conf struct vz_ct_conf *s = ct_ok(small, "101", "");
@@ -398,7 +402,7 @@ static void test_ct_explicit_local_uid_kept(void **state)
 	cleanup_global_conf struct vz_global_conf *g = global_ok("");
 	cleanup_ct_conf struct vz_ct_conf *c = ct_ok(g, "101", "LOCAL_UID=\"5000000\"\n");
 	cleanup_ct_conf struct vz_ct_conf *both =
-		ct_ok(g, "101", "LOCAL_UID=\"5000000\"\nLOCAL_GID=\"6000000\"\n");
+	    ct_ok(g, "101", "LOCAL_UID=\"5000000\"\nLOCAL_GID=\"6000000\"\n");
 
 	(void)state;
 	assert_int_equal(c->local_uid, 5000000);
@@ -450,12 +454,13 @@ static void test_ct_bad_value_names_file_line_key(void **state)
 	       "/etc/vz/conf/test.conf:1: HOSTNAME");
 	ct_bad(g, "101", "IP_ADDRESS=\"10.0.0.1 10.0.0.300\"\n", VZ_INVALID_PARAMETER_VALUE,
 	       "/etc/vz/conf/test.conf:1: IP_ADDRESS: `10.0.0.300`");
-	ct_bad(g, "101", "NETIF=\"ifname=eth0,mac=01:00:5e:00:00:01\"\n", VZ_INVALID_PARAMETER_VALUE,
-	       "/etc/vz/conf/test.conf:1: NETIF");
+	ct_bad(g, "101", "NETIF=\"ifname=eth0,mac=01:00:5e:00:00:01\"\n",
+	       VZ_INVALID_PARAMETER_VALUE, "/etc/vz/conf/test.conf:1: NETIF");
 	ct_bad(g, "101", "CPUUNITS=\"7\"\n", VZ_INVALID_PARAMETER_VALUE,
 	       "/etc/vz/conf/test.conf:1: CPUUNITS");
 	ct_bad(g, "101", "OSTEMPLATE=\"../../etc\"\n", VZ_INVALID_PARAMETER_VALUE, "OSTEMPLATE");
-	ct_bad(g, "101", "A=1\nB=\"x\" y\n", VZ_INVALID_PARAMETER_SYNTAX, "/etc/vz/conf/test.conf:2:");
+	ct_bad(g, "101", "A=1\nB=\"x\" y\n", VZ_INVALID_PARAMETER_SYNTAX,
+	       "/etc/vz/conf/test.conf:2:");
 }
 
 /* A CTID.conf may carry keys vz does not know: they are kept, not refused. */
@@ -526,7 +531,8 @@ static void set_ok(struct vz_ct_conf *c, const char *key, const char *value)
 	vz_error err = {0};
 
 	if (vz_ct_conf_set(c, key, value, &err) != 0)
-		fail_msg("vz_ct_conf_set(%s, \"%s\") failed: %s", key, value ? value : "(null)", err.msg);
+		fail_msg("vz_ct_conf_set(%s, \"%s\") failed: %s", key, value ? value : "(null)",
+			 err.msg);
 }
 
 static void test_set_refuses_unknown_key(void **state)
@@ -727,31 +733,31 @@ static void test_load_bad_ct_file(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_global_defaults),
-		cmocka_unit_test(test_global_socket_follows_run_dir),
-		cmocka_unit_test(test_global_values_and_unknown_keys),
-		cmocka_unit_test(test_global_bad_value_names_file_line_key),
-		cmocka_unit_test(test_global_syntax_error),
-		cmocka_unit_test_setup_teardown(test_global_load, setup_root, teardown_root),
-		cmocka_unit_test_setup_teardown(test_global_load_missing, setup_root, teardown_root),
-		cmocka_unit_test(test_ct_defaults),
-		cmocka_unit_test(test_ct_typed_values),
-		cmocka_unit_test(test_ct_ve_root_expansion),
-		cmocka_unit_test(test_ct_default_local_uid),
-		cmocka_unit_test(test_ct_explicit_local_uid_kept),
-		cmocka_unit_test(test_ct_default_range_overflow_refused),
-		cmocka_unit_test(test_ct_bad_value_names_file_line_key),
-		cmocka_unit_test(test_ct_unknown_keys_kept),
-		cmocka_unit_test(test_ct_invalid_ctid_refused_by_parse),
-		cmocka_unit_test(test_set_refuses_unknown_key),
-		cmocka_unit_test(test_set_refuses_invalid_value),
-		cmocka_unit_test(test_set_keeps_comments),
-		cmocka_unit_test(test_set_rederives),
-		cmocka_unit_test(test_set_null_restores_default),
-		cmocka_unit_test_setup_teardown(test_set_save_load, setup_root, teardown_root),
-		cmocka_unit_test_setup_teardown(test_load_missing_ct, setup_root, teardown_root),
-		cmocka_unit_test_setup_teardown(test_load_invalid_ctid, setup_root, teardown_root),
-		cmocka_unit_test_setup_teardown(test_load_bad_ct_file, setup_root, teardown_root),
+	    cmocka_unit_test(test_global_defaults),
+	    cmocka_unit_test(test_global_socket_follows_run_dir),
+	    cmocka_unit_test(test_global_values_and_unknown_keys),
+	    cmocka_unit_test(test_global_bad_value_names_file_line_key),
+	    cmocka_unit_test(test_global_syntax_error),
+	    cmocka_unit_test_setup_teardown(test_global_load, setup_root, teardown_root),
+	    cmocka_unit_test_setup_teardown(test_global_load_missing, setup_root, teardown_root),
+	    cmocka_unit_test(test_ct_defaults),
+	    cmocka_unit_test(test_ct_typed_values),
+	    cmocka_unit_test(test_ct_ve_root_expansion),
+	    cmocka_unit_test(test_ct_default_local_uid),
+	    cmocka_unit_test(test_ct_explicit_local_uid_kept),
+	    cmocka_unit_test(test_ct_default_range_overflow_refused),
+	    cmocka_unit_test(test_ct_bad_value_names_file_line_key),
+	    cmocka_unit_test(test_ct_unknown_keys_kept),
+	    cmocka_unit_test(test_ct_invalid_ctid_refused_by_parse),
+	    cmocka_unit_test(test_set_refuses_unknown_key),
+	    cmocka_unit_test(test_set_refuses_invalid_value),
+	    cmocka_unit_test(test_set_keeps_comments),
+	    cmocka_unit_test(test_set_rederives),
+	    cmocka_unit_test(test_set_null_restores_default),
+	    cmocka_unit_test_setup_teardown(test_set_save_load, setup_root, teardown_root),
+	    cmocka_unit_test_setup_teardown(test_load_missing_ct, setup_root, teardown_root),
+	    cmocka_unit_test_setup_teardown(test_load_invalid_ctid, setup_root, teardown_root),
+	    cmocka_unit_test_setup_teardown(test_load_bad_ct_file, setup_root, teardown_root),
 	};
 
 	return cmocka_run_group_tests_name("config conf", tests, NULL, NULL);

@@ -24,8 +24,8 @@
 static void assert_error(const vz_error *err, int code, const char *needle)
 {
 	if (err->code != code || !strstr(err->msg, needle))
-		fail_msg("expected code %d and message containing \"%s\", got code %d: \"%s\"", code,
-			 needle, err->code, err->msg);
+		fail_msg("expected code %d and message containing \"%s\", got code %d: \"%s\"",
+			 code, needle, err->code, err->msg);
 }
 
 /* ---- sizes --------------------------------------------------------------- */
@@ -46,8 +46,8 @@ static void size_bad(const char *s, enum vz_size_unit unit, const char *needle)
 	uint64_t v = SENTINEL;
 
 	if (vz_parse_size(s, unit, &v, &err) != -1)
-		fail_msg("vz_parse_size(\"%s\", %d) accepted it as %llu", s ? s : "(null)", (int)unit,
-			 (unsigned long long)v);
+		fail_msg("vz_parse_size(\"%s\", %d) accepted it as %llu", s ? s : "(null)",
+			 (int)unit, (unsigned long long)v);
 	assert_error(&err, VZ_INVALID_PARAMETER_VALUE, needle);
 	assert_int_equal(v, SENTINEL); /* output untouched on failure */
 }
@@ -225,8 +225,11 @@ static void test_pair_invalid(void **state)
 static void test_pair_format_round_trip(void **state)
 {
 	const struct vz_pair cases[] = {
-		{0, 0}, {5, VZ_UNLIMITED}, {VZ_UNLIMITED, VZ_UNLIMITED}, {262144, 524288},
-		{UINT64_MAX - 1, UINT64_MAX - 1},
+	    {0, 0},
+	    {5, VZ_UNLIMITED},
+	    {VZ_UNLIMITED, VZ_UNLIMITED},
+	    {262144, 524288},
+	    {UINT64_MAX - 1, UINT64_MAX - 1},
 	};
 
 	(void)state;
@@ -324,9 +327,19 @@ static void test_bool_spellings(void **state)
 static void test_ip_valid(void **state)
 {
 	const char *good[] = {
-		"10.0.0.1", "10.0.0.1/24", "10.0.0.1/0", "10.0.0.1/32", "0.0.0.0", "255.255.255.255",
-		"::1", "::", "fe80::1/64", "2001:db8::/128", "2001:db8::1/0", "::ffff:10.0.0.1",
-		"2001:0db8:0000:0000:0000:ff00:0042:8329",
+	    "10.0.0.1",
+	    "10.0.0.1/24",
+	    "10.0.0.1/0",
+	    "10.0.0.1/32",
+	    "0.0.0.0",
+	    "255.255.255.255",
+	    "::1",
+	    "::",
+	    "fe80::1/64",
+	    "2001:db8::/128",
+	    "2001:db8::1/0",
+	    "::ffff:10.0.0.1",
+	    "2001:0db8:0000:0000:0000:ff00:0042:8329",
 	};
 	vz_error err = {0};
 
@@ -339,10 +352,20 @@ static void test_ip_valid(void **state)
 static void test_ip_invalid(void **state)
 {
 	const char *bad[] = {
-		"", "abc", "10.0.0", "10.0.0.256", "10.0.0.1.2", "10.0.0.1 ", " 10.0.0.1", "/24",
-		"fe80::1%eth0", ":::1", "1::2::3", "10.0.0.1/24/1",
-		/* longer than any address: must be refused, not copied into a buffer */
-		"1111:2222:3333:4444:5555:6666:7777:8888:9999:aaaa:bbbb:cccc:dddd:eeee:ffff:0000",
+	    "",
+	    "abc",
+	    "10.0.0",
+	    "10.0.0.256",
+	    "10.0.0.1.2",
+	    "10.0.0.1 ",
+	    " 10.0.0.1",
+	    "/24",
+	    "fe80::1%eth0",
+	    ":::1",
+	    "1::2::3",
+	    "10.0.0.1/24/1",
+	    /* longer than any address: must be refused, not copied into a buffer */
+	    "1111:2222:3333:4444:5555:6666:7777:8888:9999:aaaa:bbbb:cccc:dddd:eeee:ffff:0000",
 	};
 	vz_error err = {0};
 
@@ -357,8 +380,8 @@ static void test_ip_invalid(void **state)
 
 static void test_ip_bad_prefix(void **state)
 {
-	const char *bad[] = {"10.0.0.1/33", "10.0.0.1/", "10.0.0.1/-1", "10.0.0.1/a", "::1/129",
-			     "fe80::1/", "10.0.0.1/ 24", "10.0.0.1/4294967320"};
+	const char *bad[] = {"10.0.0.1/33", "10.0.0.1/", "10.0.0.1/-1",	 "10.0.0.1/a",
+			     "::1/129",	    "fe80::1/",	 "10.0.0.1/ 24", "10.0.0.1/4294967320"};
 	vz_error err = {0};
 
 	(void)state;
@@ -395,7 +418,8 @@ static void hostname_bad(const char *s, const char *needle)
 
 static void test_hostname_valid(void **state)
 {
-	const char *good[] = {"a", "ct101", "web-1.example.com", "123", "a-b-c.d-e", "x.y.z", "0a.1b"};
+	const char *good[] = {"a",     "ct101", "web-1.example.com", "123", "a-b-c.d-e",
+			      "x.y.z", "0a.1b"};
 	vz_error err = {0};
 
 	(void)state;
@@ -450,8 +474,9 @@ static void test_hostname_lengths(void **state)
 
 static void test_path(void **state)
 {
-	const char *good[] = {"/", "/vz/root/$VEID", "/vz/root/${VEID}", "/a/..b", "/a/b..", "/a/./b",
-			      "/a/...", "/..a", "/a/b/"};
+	const char *good[] = {"/",	"/vz/root/$VEID", "/vz/root/${VEID}",
+			      "/a/..b", "/a/b..",	  "/a/./b",
+			      "/a/...", "/..a",		  "/a/b/"};
 	const char *dotdot[] = {"/..", "/a/..", "/a/../b", "/../etc", "/vz/root/$VEID/../../etc"};
 	const char *relative[] = {"", "relative", "vz/root", "./x", "../x", "~/x", "$VEID"};
 	vz_error err = {0};
@@ -558,10 +583,23 @@ static void test_mac_multicast_refused(void **state)
 static void test_mac_invalid(void **state)
 {
 	const char *bad[] = {
-		"", "00:16:3e:00:00", "00:16:3e:00:00:01:02", "00-16-3e-00-00-01", "0:16:3e:00:00:01",
-		"00:16:3e:00:00:0g", "0016.3e00.0001", "00:16:3e:00:00:01 ", " 00:16:3e:00:00:01",
-		"+2:02:03:04:05:06", " 2:02:03:04:05:06", "02:02:03:04:05: 6", "0x:02:03:04:05:06",
-		"02:02:03:04:05:0x", "02:02:03:04:05:+6", "02::02:03:04:05:6", "002:02:03:04:05:6",
+	    "",
+	    "00:16:3e:00:00",
+	    "00:16:3e:00:00:01:02",
+	    "00-16-3e-00-00-01",
+	    "0:16:3e:00:00:01",
+	    "00:16:3e:00:00:0g",
+	    "0016.3e00.0001",
+	    "00:16:3e:00:00:01 ",
+	    " 00:16:3e:00:00:01",
+	    "+2:02:03:04:05:06",
+	    " 2:02:03:04:05:06",
+	    "02:02:03:04:05: 6",
+	    "0x:02:03:04:05:06",
+	    "02:02:03:04:05:0x",
+	    "02:02:03:04:05:+6",
+	    "02::02:03:04:05:6",
+	    "002:02:03:04:05:6",
 	};
 	vz_error err = {0};
 
@@ -694,37 +732,37 @@ static void test_netif_name_lengths(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_size_bare_number_is_in_unit),
-		cmocka_unit_test(test_size_suffix_converts_to_unit),
-		cmocka_unit_test(test_size_rounds_up),
-		cmocka_unit_test(test_size_unlimited),
-		cmocka_unit_test(test_size_overflow),
-		cmocka_unit_test(test_size_bad_syntax),
-		cmocka_unit_test(test_size_null_error_object),
-		cmocka_unit_test(test_pair_valid),
-		cmocka_unit_test(test_pair_invalid),
-		cmocka_unit_test(test_pair_format_round_trip),
-		cmocka_unit_test(test_u32_bounds),
-		cmocka_unit_test(test_u32_bad_syntax),
-		cmocka_unit_test(test_bool_spellings),
-		cmocka_unit_test(test_ip_valid),
-		cmocka_unit_test(test_ip_invalid),
-		cmocka_unit_test(test_ip_bad_prefix),
-		cmocka_unit_test(test_hostname_valid),
-		cmocka_unit_test(test_hostname_invalid),
-		cmocka_unit_test(test_hostname_lengths),
-		cmocka_unit_test(test_path),
-		cmocka_unit_test(test_expand_veid),
-		cmocka_unit_test(test_split_words),
-		cmocka_unit_test(test_mac_valid),
-		cmocka_unit_test(test_mac_multicast_refused),
-		cmocka_unit_test(test_mac_invalid),
-		cmocka_unit_test(test_mac_zero_refused),
-		cmocka_unit_test(test_netif_full_entry),
-		cmocka_unit_test(test_netif_several_entries),
-		cmocka_unit_test(test_netif_invalid),
-		cmocka_unit_test(test_netif_duplicates_refused),
-		cmocka_unit_test(test_netif_name_lengths),
+	    cmocka_unit_test(test_size_bare_number_is_in_unit),
+	    cmocka_unit_test(test_size_suffix_converts_to_unit),
+	    cmocka_unit_test(test_size_rounds_up),
+	    cmocka_unit_test(test_size_unlimited),
+	    cmocka_unit_test(test_size_overflow),
+	    cmocka_unit_test(test_size_bad_syntax),
+	    cmocka_unit_test(test_size_null_error_object),
+	    cmocka_unit_test(test_pair_valid),
+	    cmocka_unit_test(test_pair_invalid),
+	    cmocka_unit_test(test_pair_format_round_trip),
+	    cmocka_unit_test(test_u32_bounds),
+	    cmocka_unit_test(test_u32_bad_syntax),
+	    cmocka_unit_test(test_bool_spellings),
+	    cmocka_unit_test(test_ip_valid),
+	    cmocka_unit_test(test_ip_invalid),
+	    cmocka_unit_test(test_ip_bad_prefix),
+	    cmocka_unit_test(test_hostname_valid),
+	    cmocka_unit_test(test_hostname_invalid),
+	    cmocka_unit_test(test_hostname_lengths),
+	    cmocka_unit_test(test_path),
+	    cmocka_unit_test(test_expand_veid),
+	    cmocka_unit_test(test_split_words),
+	    cmocka_unit_test(test_mac_valid),
+	    cmocka_unit_test(test_mac_multicast_refused),
+	    cmocka_unit_test(test_mac_invalid),
+	    cmocka_unit_test(test_mac_zero_refused),
+	    cmocka_unit_test(test_netif_full_entry),
+	    cmocka_unit_test(test_netif_several_entries),
+	    cmocka_unit_test(test_netif_invalid),
+	    cmocka_unit_test(test_netif_duplicates_refused),
+	    cmocka_unit_test(test_netif_name_lengths),
 	};
 
 	return cmocka_run_group_tests_name("config values", tests, NULL, NULL);
