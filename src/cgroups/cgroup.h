@@ -50,7 +50,8 @@ extern const struct vz_cgroup_ops vz_cgroup_v2_ops;
 /* Pick the backend for @root: @version 1 or 2 forces it (CGROUP_VERSION; a
  * fake tree in tests is not a cgroupfs), 0 detects from the filesystem type
  * of @root (cgroup2 -> v2, tmpfs with v1 controllers -> v1). */
-int vz_cgroup_detect(const char *root, unsigned version, const struct vz_cgroup_ops **ret, vz_error *err);
+int vz_cgroup_detect(const char *root, unsigned version, const struct vz_cgroup_ops **ret,
+		     vz_error *err);
 
 /* Handle for container @name; no file system change. */
 int vz_cgroup_new(const char *root, const char *parent, const char *name, unsigned version,
@@ -59,7 +60,8 @@ void vz_cgroup_free(struct vz_cgroup *cg);
 
 /* Names of the containers' cgroups that exist under @parent (for vzd to
  * reconcile at start-up).  NULL-terminated; caller frees with vz_strv_free. */
-int vz_cgroup_list(const char *root, const char *parent, unsigned version, char ***ret, vz_error *err);
+int vz_cgroup_list(const char *root, const char *parent, unsigned version, char ***ret,
+		   vz_error *err);
 
 static inline void vz_cgroup_freep(struct vz_cgroup **cg)
 {

@@ -22,7 +22,8 @@ int vz_client_connect(const char *vz_conf, struct vz_client *ret, vz_error *err)
 	if (vz_global_conf_load(vz_conf, &g, err) < 0)
 		return -1;
 	if (strlen(g->socket_path) >= sizeof(addr.sun_path))
-		return vz_fail(err, VZ_INVALID_PARAMETER_VALUE, "socket path `%s` is too long", g->socket_path);
+		return vz_fail(err, VZ_INVALID_PARAMETER_VALUE, "socket path `%s` is too long",
+			       g->socket_path);
 	strcpy(addr.sun_path, g->socket_path);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
@@ -31,7 +32,8 @@ int vz_client_connect(const char *vz_conf, struct vz_client *ret, vz_error *err)
 		int saved = errno;
 		close(fd);
 		return vz_error_set(err, saved == EACCES ? VZ_PERM_DENIED : VZ_SYSTEM_ERROR, saved,
-				    "cannot connect to vzd at `%s` (is vzd running? see vzd(8))", g->socket_path);
+				    "cannot connect to vzd at `%s` (is vzd running? see vzd(8))",
+				    g->socket_path);
 	}
 	ret->sock = fd;
 	return 0;
@@ -54,8 +56,8 @@ json_t *vz_client_request(const char *op, const char *ctid, json_t *args)
 	return req;
 }
 
-int vz_client_call(struct vz_client *c, json_t *req, const int *fds, size_t n_fds, vz_client_event_fn on_event,
-		   void *data, json_t **ret_result, vz_error *err)
+int vz_client_call(struct vz_client *c, json_t *req, const int *fds, size_t n_fds,
+		   vz_client_event_fn on_event, void *data, json_t **ret_result, vz_error *err)
 {
 	if (vz_proto_send(c->sock, req, fds, n_fds, err) < 0)
 		return vz_error_wrap(err, "send request to vzd");

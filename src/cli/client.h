@@ -23,8 +23,8 @@ typedef int (*vz_client_event_fn)(void *data, json_t *msg, int fd);
 /* Send one request and wait for the final reply.  Progress messages are
  * printed to stdout unless quiet; an error reply becomes @err (its code is
  * the exit status).  *@ret_result (may be NULL) gets the "result" object. */
-int vz_client_call(struct vz_client *c, json_t *req, const int *fds, size_t n_fds, vz_client_event_fn on_event,
-		   void *data, json_t **ret_result, vz_error *err);
+int vz_client_call(struct vz_client *c, json_t *req, const int *fds, size_t n_fds,
+		   vz_client_event_fn on_event, void *data, json_t **ret_result, vz_error *err);
 
 /* Build {"op": op, "ctid": ctid, "args": args(stolen, may be NULL)}. */
 json_t *vz_client_request(const char *op, const char *ctid, json_t *args);

@@ -27,12 +27,12 @@
 struct command {
 	const char *name;
 	int (*fn)(struct cli *cli, const struct command *cmd, int argc, char **argv);
-	const char *args;  /* synopsis after "vzctl NAME" */
-	const char *help;  /* option descriptions */
+	const char *args; /* synopsis after "vzctl NAME" */
+	const char *help; /* option descriptions */
 };
 
-static __attribute__((format(printf, 3, 4))) int usage_error(struct cli *cli, const struct command *cmd,
-								   const char *fmt, ...)
+static __attribute__((format(printf, 3, 4))) int
+usage_error(struct cli *cli, const struct command *cmd, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -40,7 +40,8 @@ static __attribute__((format(printf, 3, 4))) int usage_error(struct cli *cli, co
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\nUsage: vzctl %s %s\nTry `vzctl %s --help'.\n", cmd->name, cmd->args, cmd->name);
+	fprintf(stderr, "\nUsage: vzctl %s %s\nTry `vzctl %s --help'.\n", cmd->name, cmd->args,
+		cmd->name);
 	return VZ_INVALID_PARAMETER_SYNTAX;
 }
 
@@ -50,8 +51,8 @@ static void command_help(const struct command *cmd)
 }
 
 /* Send @req (consumed) and return the exit status; *ret_result optional. */
-static int call(struct cli *cli, json_t *req, const int *fds, size_t n_fds, vz_client_event_fn on_event, void *data,
-		json_t **ret_result)
+static int call(struct cli *cli, json_t *req, const int *fds, size_t n_fds,
+		vz_client_event_fn on_event, void *data, json_t **ret_result)
 {
 	struct vz_client c = {.sock = -1, .quiet = cli->quiet};
 	vz_error err = {0};
@@ -81,14 +82,14 @@ static __attribute__((format(printf, 2, 3))) void say(const struct cli *cli, con
 
 /* Common head of every container command: options parsed by the caller,
  * then exactly one CTID must remain (plus @extra_ok trailing words). */
-static int take_ctid(struct cli *cli, const struct command *cmd, int argc, char **argv, bool extra_ok,
-		     const char **ret)
+static int take_ctid(struct cli *cli, const struct command *cmd, int argc, char **argv,
+		     bool extra_ok, const char **ret)
 {
 	if (optind >= argc)
 		return usage_error(cli, cmd, "missing CTID");
 	if (!vz_ctid_valid(argv[optind])) {
-		fprintf(stderr, "%s: invalid CTID `%s`: expected a number from 1 to 2147483647\n", cli->prog,
-			argv[optind]);
+		fprintf(stderr, "%s: invalid CTID `%s`: expected a number from 1 to 2147483647\n",
+			cli->prog, argv[optind]);
 		return VZ_INVALID_PARAMETER_VALUE;
 	}
 	*ret = argv[optind++];
@@ -97,11 +98,18 @@ static int take_ctid(struct cli *cli, const struct command *cmd, int argc, char 
 	return 0;
 }
 
-#define HELP_OPT {"help", no_argument, NULL, 'h'}
-#define END_OPT  {NULL, 0, NULL, 0}
+#define HELP_OPT                                                                                   \
+	{                                                                                          \
+		"help", no_argument, NULL, 'h'                                                     \
+	}
+#define END_OPT                                                                                    \
+	{                                                                                          \
+		NULL, 0, NULL, 0                                                                   \
+	}
 
 /* Parse no options but --help. */
-static int simple_opts(struct cli *cli, const struct command *cmd, int argc, char **argv, bool stop_at_ctid)
+static int simple_opts(struct cli *cli, const struct command *cmd, int argc, char **argv,
+		       bool stop_at_ctid)
 {
 	static const struct option opts[] = {HELP_OPT, END_OPT};
 	int c;
@@ -123,11 +131,16 @@ static int simple_opts(struct cli *cli, const struct command *cmd, int argc, cha
 static int cmd_create(struct cli *cli, const struct command *cmd, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"ostemplate", required_argument, NULL, 't'}, {"config", required_argument, NULL, 'c'},
-		{"hostname", required_argument, NULL, 'n'},   {"ipadd", required_argument, NULL, 'i'},
-		{"private", required_argument, NULL, 'p'},    {"root", required_argument, NULL, 'r'},
-		{"local_uid", required_argument, NULL, 'u'},  {"local_gid", required_argument, NULL, 'g'},
-		HELP_OPT, END_OPT,
+	    {"ostemplate", required_argument, NULL, 't'},
+	    {"config", required_argument, NULL, 'c'},
+	    {"hostname", required_argument, NULL, 'n'},
+	    {"ipadd", required_argument, NULL, 'i'},
+	    {"private", required_argument, NULL, 'p'},
+	    {"root", required_argument, NULL, 'r'},
+	    {"local_uid", required_argument, NULL, 'u'},
+	    {"local_gid", required_argument, NULL, 'g'},
+	    HELP_OPT,
+	    END_OPT,
 	};
 	json_t *args = json_object(), *ips = json_array();
 	const char *ctid;
@@ -136,13 +149,27 @@ static int cmd_create(struct cli *cli, const struct command *cmd, int argc, char
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		const char *key = NULL;
 		switch (c) {
-		case 't': key = "ostemplate"; break;
-		case 'c': key = "config"; break;
-		case 'n': key = "hostname"; break;
-		case 'p': key = "private"; break;
-		case 'r': key = "root"; break;
-		case 'u': key = "local_uid"; break;
-		case 'g': key = "local_gid"; break;
+		case 't':
+			key = "ostemplate";
+			break;
+		case 'c':
+			key = "config";
+			break;
+		case 'n':
+			key = "hostname";
+			break;
+		case 'p':
+			key = "private";
+			break;
+		case 'r':
+			key = "root";
+			break;
+		case 'u':
+			key = "local_uid";
+			break;
+		case 'g':
+			key = "local_gid";
+			break;
 		case 'i':
 			json_array_append_new(ips, json_string(optarg));
 			continue;
@@ -200,7 +227,10 @@ static int cmd_simple(struct cli *cli, const struct command *cmd, int argc, char
 static int cmd_stop(struct cli *cli, const struct command *cmd, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"fast", no_argument, NULL, 'f'}, {"timeout", required_argument, NULL, 't'}, HELP_OPT, END_OPT,
+	    {"fast", no_argument, NULL, 'f'},
+	    {"timeout", required_argument, NULL, 't'},
+	    HELP_OPT,
+	    END_OPT,
 	};
 	json_t *args = json_object(), *result = NULL;
 	const char *ctid, *msg;
@@ -260,13 +290,15 @@ static int cmd_status(struct cli *cli, const struct command *cmd, int argc, char
 			return usage_error(cli, cmd, "unknown option");
 	}
 	rc = take_ctid(cli, cmd, argc, argv, false, &ctid);
-	if (rc || (rc = call(cli, vz_client_request("status", ctid, NULL), NULL, 0, NULL, NULL, &result)))
+	if (rc ||
+	    (rc = call(cli, vz_client_request("status", ctid, NULL), NULL, 0, NULL, NULL, &result)))
 		return rc;
 	if (as_json) {
 		json_dumpf(result, stdout, JSON_INDENT(2));
 		putchar('\n');
 	} else {
-		printf("CTID %s %s %s %s\n", ctid, json_is_true(json_object_get(result, "exist")) ? "exist" : "deleted",
+		printf("CTID %s %s %s %s\n", ctid,
+		       json_is_true(json_object_get(result, "exist")) ? "exist" : "deleted",
 		       json_is_true(json_object_get(result, "mounted")) ? "mounted" : "unmounted",
 		       json_is_true(json_object_get(result, "running")) ? "running" : "down");
 	}
@@ -314,8 +346,11 @@ static int cmd_exec(struct cli *cli, const struct command *cmd, int argc, char *
 		return rc;
 	if (optind >= argc)
 		return usage_error(cli, cmd, "missing command");
-	rc = call(cli, vz_client_request("exec", ctid, json_pack("{s:o}", "argv", shell_argv(argc - optind, argv + optind))),
-		  stdio, 3, NULL, NULL, &result);
+	rc = call(
+	    cli,
+	    vz_client_request("exec", ctid,
+			      json_pack("{s:o}", "argv", shell_argv(argc - optind, argv + optind))),
+	    stdio, 3, NULL, NULL, &result);
 	if (rc)
 		return rc;
 	status = (int)json_integer_value(json_object_get(result, "status"));
@@ -368,7 +403,8 @@ static void relay(int master)
 	char buf[8192];
 
 	for (;;) {
-		struct pollfd p[2] = {{.fd = master, .events = POLLIN}, {.fd = in_open ? 0 : -1, .events = POLLIN}};
+		struct pollfd p[2] = {{.fd = master, .events = POLLIN},
+				      {.fd = in_open ? 0 : -1, .events = POLLIN}};
 		ssize_t n;
 		if (winch) {
 			winch = 0;
@@ -437,7 +473,9 @@ static int cmd_enter(struct cli *cli, const struct command *cmd, int argc, char 
 	if (!rc && optind < argc) {
 		exec_given = !strcmp(argv[optind], "--exec");
 		if (!exec_given || ++optind >= argc)
-			rc = usage_error(cli, cmd, exec_given ? "--exec needs a command" : "unexpected argument `%s`",
+			rc = usage_error(cli, cmd,
+					 exec_given ? "--exec needs a command"
+						    : "unexpected argument `%s`",
 					 argv[optind - (exec_given ? 1 : 0)]);
 	}
 	if (rc) {
@@ -467,20 +505,29 @@ static int cmd_enter(struct cli *cli, const struct command *cmd, int argc, char 
 struct set_option {
 	const char *name;
 	const char *key;
-	const char *op;     /* set, add, del */
+	const char *op;	    /* set, add, del */
 	const char *prefix; /* prepended to the value ("0:" for --ram) */
 };
 
 static const struct set_option set_options[] = {
-	{"hostname", "HOSTNAME", "set", ""},      {"ipadd", "IP_ADDRESS", "add", ""},
-	{"ipdel", "IP_ADDRESS", "del", ""},       {"nameserver", "NAMESERVER", "add", ""},
-	{"searchdomain", "SEARCHDOMAIN", "add", ""}, {"onboot", "ONBOOT", "set", ""},
-	{"disabled", "DISABLED", "set", ""},      {"description", "DESCRIPTION", "set", ""},
-	{"cpuunits", "CPUUNITS", "set", ""},      {"cpulimit", "CPULIMIT", "set", ""},
-	{"cpus", "CPUS", "set", ""},              {"ram", "PHYSPAGES", "set", "0:"},
-	{"swap", "SWAPPAGES", "set", "0:"},       {"physpages", "PHYSPAGES", "set", ""},
-	{"swappages", "SWAPPAGES", "set", ""},    {"numproc", "NUMPROC", "set", ""},
-	{"diskspace", "DISKSPACE", "set", ""},    {"diskinodes", "DISKINODES", "set", ""},
+    {"hostname", "HOSTNAME", "set", ""},
+    {"ipadd", "IP_ADDRESS", "add", ""},
+    {"ipdel", "IP_ADDRESS", "del", ""},
+    {"nameserver", "NAMESERVER", "add", ""},
+    {"searchdomain", "SEARCHDOMAIN", "add", ""},
+    {"onboot", "ONBOOT", "set", ""},
+    {"disabled", "DISABLED", "set", ""},
+    {"description", "DESCRIPTION", "set", ""},
+    {"cpuunits", "CPUUNITS", "set", ""},
+    {"cpulimit", "CPULIMIT", "set", ""},
+    {"cpus", "CPUS", "set", ""},
+    {"ram", "PHYSPAGES", "set", "0:"},
+    {"swap", "SWAPPAGES", "set", "0:"},
+    {"physpages", "PHYSPAGES", "set", ""},
+    {"swappages", "SWAPPAGES", "set", ""},
+    {"numproc", "NUMPROC", "set", ""},
+    {"diskspace", "DISKSPACE", "set", ""},
+    {"diskinodes", "DISKINODES", "set", ""},
 };
 
 static json_t *set_param(const struct set_option *o, const char *value)
@@ -506,7 +553,8 @@ static int cmd_set(struct cli *cli, const struct command *cmd, int argc, char **
 	int c, idx, rc;
 
 	for (size_t i = 0; i < VZ_ARRAY_SIZE(set_options); i++)
-		opts[i] = (struct option){set_options[i].name, required_argument, NULL, 1000 + (int)i};
+		opts[i] =
+		    (struct option){set_options[i].name, required_argument, NULL, 1000 + (int)i};
 	opts[VZ_ARRAY_SIZE(set_options)] = (struct option){"save", no_argument, NULL, 's'};
 	opts[VZ_ARRAY_SIZE(set_options) + 1] = (struct option)HELP_OPT;
 	opts[VZ_ARRAY_SIZE(set_options) + 2] = (struct option)END_OPT;
@@ -531,12 +579,15 @@ static int cmd_set(struct cli *cli, const struct command *cmd, int argc, char **
 		json_decref(params);
 		return rc;
 	}
-	rc = call(cli, vz_client_request("set", ctid, json_pack("{s:o, s:b}", "params", params, "save", save)), NULL, 0,
-		  NULL, NULL, &result);
+	rc = call(
+	    cli,
+	    vz_client_request("set", ctid, json_pack("{s:o, s:b}", "params", params, "save", save)),
+	    NULL, 0, NULL, NULL, &result);
 	if (rc == 0 && save)
 		say(cli, "Saved parameters for CT %s", ctid);
 	else if (rc == 0 && json_is_true(json_object_get(result, "pending")))
-		fprintf(stderr, "WARNING: some settings take effect only when the container starts, and were not saved "
+		fprintf(stderr, "WARNING: some settings take effect only when the container "
+				"starts, and were not saved "
 				"(use --save)\n");
 	json_decref(result);
 	return rc;
@@ -547,45 +598,47 @@ static int cmd_set(struct cli *cli, const struct command *cmd, int argc, char **
 static int cmd_help(struct cli *cli, const struct command *cmd, int argc, char **argv);
 
 static const struct command commands[] = {
-	{"create", cmd_create, "CTID [--ostemplate NAME] [--config NAME] [--hostname NAME] [--ipadd ADDR]...\n"
-			       "       [--private PATH] [--root PATH] [--local_uid UID] [--local_gid GID]",
-	 "Create a container from an OS template in the template cache.\n"
-	 "  --ostemplate NAME  template (default DEF_OSTEMPLATE of vz.conf)\n"
-	 "  --config NAME      start from CONF_DIR/ve-NAME.conf-sample\n"
-	 "  --hostname NAME    host name\n"
-	 "  --ipadd ADDR       IP address (repeatable)\n"
-	 "  --private PATH     private area (default VE_PRIVATE)\n"
-	 "  --root PATH        mount point (default VE_ROOT)\n"
-	 "  --local_uid UID    host uid of container root (default USERNS_BASE + CTID*USERNS_SIZE)\n"
-	 "  --local_gid GID    host gid of container root\n"},
-	{"start", cmd_simple, "CTID", "Start a container.\n"},
-	{"stop", cmd_stop, "CTID [--fast] [--timeout SECONDS]",
-	 "Stop a container: run /sbin/halt inside, wait, then kill what is left.\n"
-	 "  --fast             kill at once\n"
-	 "  --timeout SECONDS  how long to wait for halt (default STOP_TIMEOUT)\n"},
-	{"restart", cmd_stop, "CTID [--fast] [--timeout SECONDS]", "Stop and start a container.\n"},
-	{"destroy", cmd_simple, "CTID", "Remove a stopped container: private area, root and config.\n"},
-	{"delete", cmd_simple, "CTID", "Same as destroy.\n"},
-	{"mount", cmd_simple, "CTID", "Mount the private area on VE_ROOT.\n"},
-	{"umount", cmd_simple, "CTID", "Unmount VE_ROOT of a stopped container.\n"},
-	{"status", cmd_status, "CTID [-j|--json]",
-	 "Print `CTID N exist|deleted mounted|unmounted running|down`.\n"
-	 "  -j, --json  print the status as JSON\n"},
-	{"exec", cmd_exec, "CTID COMMAND [ARG...]",
-	 "Run COMMAND with /bin/sh -c in the container; `-` reads commands from stdin.\n"
-	 "Exit status 0, or 8 if the command returned non-zero.\n"},
-	{"exec2", cmd_exec, "CTID COMMAND [ARG...]", "As exec, but exit with the command's own status.\n"},
-	{"enter", cmd_enter, "CTID [--exec COMMAND [ARG...]]",
-	 "Open an interactive shell (or COMMAND) in the container on a pty.\n"
-	 "Leave with `exit` or Ctrl-D.\n"},
-	{"set", cmd_set, "CTID [--save] PARAMETER VALUE...",
-	 "Change container parameters; --save writes them to CTID.conf.\n"
-	 "  --hostname NAME --ipadd ADDR --ipdel ADDR|all --nameserver ADDR --searchdomain NAME\n"
-	 "  --onboot yes|no --disabled yes|no --description TEXT\n"
-	 "  --cpuunits N --cpulimit PERCENT --cpus N\n"
-	 "  --ram SIZE --swap SIZE --physpages B[:L] --swappages B[:L] --numproc B[:L]\n"
-	 "  --diskspace B[:L] --diskinodes B[:L]      (sizes take K/M/G/T or `unlimited`)\n"},
-	{"help", cmd_help, "[COMMAND]", "Show help.\n"},
+    {"create", cmd_create,
+     "CTID [--ostemplate NAME] [--config NAME] [--hostname NAME] [--ipadd ADDR]...\n"
+     "       [--private PATH] [--root PATH] [--local_uid UID] [--local_gid GID]",
+     "Create a container from an OS template in the template cache.\n"
+     "  --ostemplate NAME  template (default DEF_OSTEMPLATE of vz.conf)\n"
+     "  --config NAME      start from CONF_DIR/ve-NAME.conf-sample\n"
+     "  --hostname NAME    host name\n"
+     "  --ipadd ADDR       IP address (repeatable)\n"
+     "  --private PATH     private area (default VE_PRIVATE)\n"
+     "  --root PATH        mount point (default VE_ROOT)\n"
+     "  --local_uid UID    host uid of container root (default USERNS_BASE + CTID*USERNS_SIZE)\n"
+     "  --local_gid GID    host gid of container root\n"},
+    {"start", cmd_simple, "CTID", "Start a container.\n"},
+    {"stop", cmd_stop, "CTID [--fast] [--timeout SECONDS]",
+     "Stop a container: run /sbin/halt inside, wait, then kill what is left.\n"
+     "  --fast             kill at once\n"
+     "  --timeout SECONDS  how long to wait for halt (default STOP_TIMEOUT)\n"},
+    {"restart", cmd_stop, "CTID [--fast] [--timeout SECONDS]", "Stop and start a container.\n"},
+    {"destroy", cmd_simple, "CTID", "Remove a stopped container: private area, root and config.\n"},
+    {"delete", cmd_simple, "CTID", "Same as destroy.\n"},
+    {"mount", cmd_simple, "CTID", "Mount the private area on VE_ROOT.\n"},
+    {"umount", cmd_simple, "CTID", "Unmount VE_ROOT of a stopped container.\n"},
+    {"status", cmd_status, "CTID [-j|--json]",
+     "Print `CTID N exist|deleted mounted|unmounted running|down`.\n"
+     "  -j, --json  print the status as JSON\n"},
+    {"exec", cmd_exec, "CTID COMMAND [ARG...]",
+     "Run COMMAND with /bin/sh -c in the container; `-` reads commands from stdin.\n"
+     "Exit status 0, or 8 if the command returned non-zero.\n"},
+    {"exec2", cmd_exec, "CTID COMMAND [ARG...]",
+     "As exec, but exit with the command's own status.\n"},
+    {"enter", cmd_enter, "CTID [--exec COMMAND [ARG...]]",
+     "Open an interactive shell (or COMMAND) in the container on a pty.\n"
+     "Leave with `exit` or Ctrl-D.\n"},
+    {"set", cmd_set, "CTID [--save] PARAMETER VALUE...",
+     "Change container parameters; --save writes them to CTID.conf.\n"
+     "  --hostname NAME --ipadd ADDR --ipdel ADDR|all --nameserver ADDR --searchdomain NAME\n"
+     "  --onboot yes|no --disabled yes|no --description TEXT\n"
+     "  --cpuunits N --cpulimit PERCENT --cpus N\n"
+     "  --ram SIZE --swap SIZE --physpages B[:L] --swappages B[:L] --numproc B[:L]\n"
+     "  --diskspace B[:L] --diskinodes B[:L]      (sizes take K/M/G/T or `unlimited`)\n"},
+    {"help", cmd_help, "[COMMAND]", "Show help.\n"},
 };
 
 static const struct command *find_command(const char *name)
@@ -598,12 +651,14 @@ static const struct command *find_command(const char *name)
 
 static void usage(FILE *out)
 {
-	fprintf(out, "Usage: vzctl [--vz-conf PATH] [-q|--quiet] [-v|--verbose] COMMAND CTID [OPTIONS]\n"
-		     "       vzctl --version | --help | help COMMAND\n\nCommands:\n");
+	fprintf(out,
+		"Usage: vzctl [--vz-conf PATH] [-q|--quiet] [-v|--verbose] COMMAND CTID [OPTIONS]\n"
+		"       vzctl --version | --help | help COMMAND\n\nCommands:\n");
 	for (size_t i = 0; i < VZ_ARRAY_SIZE(commands); i++)
 		fprintf(out, "  %-8s %s\n", commands[i].name, commands[i].args);
-	fprintf(out, "\nThe global configuration is --vz-conf, else $VZ_CONF, else /etc/vz/vz.conf.\n"
-		     "`vzctl COMMAND --help` describes each command; see vzctl(8).\n");
+	fprintf(out,
+		"\nThe global configuration is --vz-conf, else $VZ_CONF, else /etc/vz/vz.conf.\n"
+		"`vzctl COMMAND --help` describes each command; see vzctl(8).\n");
 }
 
 static int cmd_help(struct cli *cli, const struct command *cmd, int argc, char **argv)
@@ -620,17 +675,23 @@ static int cmd_help(struct cli *cli, const struct command *cmd, int argc, char *
 static int parse_global(struct cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"vz-conf", required_argument, NULL, 'c'}, {"quiet", no_argument, NULL, 'q'},
-		{"verbose", no_argument, NULL, 'v'},      {"version", no_argument, NULL, 'V'},
-		{"help", no_argument, NULL, 'h'},          END_OPT,
+	    {"vz-conf", required_argument, NULL, 'c'}, {"quiet", no_argument, NULL, 'q'},
+	    {"verbose", no_argument, NULL, 'v'},       {"version", no_argument, NULL, 'V'},
+	    {"help", no_argument, NULL, 'h'},	       END_OPT,
 	};
 	int c;
 
 	while ((c = getopt_long(argc, argv, "+qvh", opts, NULL)) != -1) {
 		switch (c) {
-		case 'c': cli->vz_conf = optarg; break;
-		case 'q': cli->quiet = true; break;
-		case 'v': cli->verbose = true; break;
+		case 'c':
+			cli->vz_conf = optarg;
+			break;
+		case 'q':
+			cli->quiet = true;
+			break;
+		case 'v':
+			cli->verbose = true;
+			break;
 		case 'V':
 			printf("vzctl version %s\n", PACKAGE_VERSION);
 			exit(0);

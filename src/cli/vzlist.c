@@ -18,42 +18,43 @@
 enum align { LEFT, RIGHT };
 
 struct field {
-	const char *name;   /* -o name */
+	const char *name; /* -o name */
 	const char *header;
 	int width;
 	enum align align;
-	const char *key;    /* key in vzd's list entry */
-	bool numeric;       /* sort as a number */
+	const char *key; /* key in vzd's list entry */
+	bool numeric;	 /* sort as a number */
 };
 
 static const struct field fields[] = {
-	{"ctid", "CTID", 10, RIGHT, "ctid", true},
-	{"nproc", "NPROC", 10, RIGHT, "nproc", true},
-	{"status", "STATUS", 9, LEFT, "status", false},
-	{"ip", "IP_ADDR", 15, LEFT, "ip", false},
-	{"hostname", "HOSTNAME", 0, LEFT, "hostname", false},
-	{"ostemplate", "OSTEMPLATE", 12, LEFT, "ostemplate", false},
-	{"onboot", "ONBOOT", 6, LEFT, "onboot", false},
-	{"private", "PRIVATE", 24, LEFT, "private", false},
-	{"root", "ROOT", 24, LEFT, "root", false},
-	{"description", "DESCRIPTION", 0, LEFT, "description", false},
-	{"local_uid", "LOCAL_UID", 10, RIGHT, "local_uid", true},
-	{"local_gid", "LOCAL_GID", 10, RIGHT, "local_gid", true},
-	{"privileged", "PRIV", 4, LEFT, "privileged", false},
-	{"type", "TYPE", 4, LEFT, "type", false},
-	{"cpuunits", "CPUUNITS", 8, RIGHT, "cpuunits", true},
-	{"cpulimit", "CPULIM", 6, RIGHT, "cpulimit", true},
-	{"cpus", "CPUS", 4, RIGHT, "cpus", true},
-	{"physpages", "PHYSPAGES", 10, RIGHT, "physpages", true},
-	{"swappages", "SWAPPAGES", 10, RIGHT, "swappages", true},
-	{"numproc", "NUMPROC", 10, RIGHT, "numproc", true},
-	{"diskspace", "DISKSPACE", 10, RIGHT, "diskspace", true},
+    {"ctid", "CTID", 10, RIGHT, "ctid", true},
+    {"nproc", "NPROC", 10, RIGHT, "nproc", true},
+    {"status", "STATUS", 9, LEFT, "status", false},
+    {"ip", "IP_ADDR", 15, LEFT, "ip", false},
+    {"hostname", "HOSTNAME", 0, LEFT, "hostname", false},
+    {"ostemplate", "OSTEMPLATE", 12, LEFT, "ostemplate", false},
+    {"onboot", "ONBOOT", 6, LEFT, "onboot", false},
+    {"private", "PRIVATE", 24, LEFT, "private", false},
+    {"root", "ROOT", 24, LEFT, "root", false},
+    {"description", "DESCRIPTION", 0, LEFT, "description", false},
+    {"local_uid", "LOCAL_UID", 10, RIGHT, "local_uid", true},
+    {"local_gid", "LOCAL_GID", 10, RIGHT, "local_gid", true},
+    {"privileged", "PRIV", 4, LEFT, "privileged", false},
+    {"type", "TYPE", 4, LEFT, "type", false},
+    {"cpuunits", "CPUUNITS", 8, RIGHT, "cpuunits", true},
+    {"cpulimit", "CPULIM", 6, RIGHT, "cpulimit", true},
+    {"cpus", "CPUS", 4, RIGHT, "cpus", true},
+    {"physpages", "PHYSPAGES", 10, RIGHT, "physpages", true},
+    {"swappages", "SWAPPAGES", 10, RIGHT, "swappages", true},
+    {"numproc", "NUMPROC", 10, RIGHT, "numproc", true},
+    {"diskspace", "DISKSPACE", 10, RIGHT, "diskspace", true},
 };
 
 static const struct field *find_field(const char *name)
 {
 	for (size_t i = 0; i < VZ_ARRAY_SIZE(fields); i++)
-		if (!strcmp(fields[i].name, name) || (!strcmp(name, "veid") && !strcmp(fields[i].name, "ctid")))
+		if (!strcmp(fields[i].name, name) ||
+		    (!strcmp(name, "veid") && !strcmp(fields[i].name, "ctid")))
 			return &fields[i];
 	return NULL;
 }
@@ -78,7 +79,8 @@ static char *cell(const struct field *f, json_t *ct)
 		size_t len = 1, i;
 		json_t *item;
 		char *out;
-		json_array_foreach(v, i, item) len += strlen(json_string_value(item) ? json_string_value(item) : "") + 1;
+		json_array_foreach(v, i, item) len +=
+		    strlen(json_string_value(item) ? json_string_value(item) : "") + 1;
 		out = vz_xcalloc(1, len);
 		json_array_foreach(v, i, item)
 		{
@@ -88,7 +90,8 @@ static char *cell(const struct field *f, json_t *ct)
 		}
 		return out;
 	}
-	return vz_xstrdup(json_is_null(v) && f->numeric && json_object_get(ct, f->key) ? "unlimited" : "-");
+	return vz_xstrdup(json_is_null(v) && f->numeric && json_object_get(ct, f->key) ? "unlimited"
+										       : "-");
 }
 
 static void print_row(const struct field **sel, size_t n, json_t *ct)
@@ -216,7 +219,8 @@ static int parse_fields(struct opts *o, const char *list)
 	for (char *name = strtok_r(copy, ",", &save); name; name = strtok_r(NULL, ",", &save)) {
 		const struct field *f = find_field(name);
 		if (!f) {
-			fprintf(stderr, "vzlist: unknown field `%s` (vzlist -L lists them)\n", name);
+			fprintf(stderr, "vzlist: unknown field `%s` (vzlist -L lists them)\n",
+				name);
 			return -1;
 		}
 		if (o->n_sel < VZ_ARRAY_SIZE(o->sel))
@@ -227,7 +231,8 @@ static int parse_fields(struct opts *o, const char *list)
 
 static void usage(FILE *out)
 {
-	fprintf(out, "Usage: vzlist [--vz-conf PATH] [-a|-S] [-H] [-o FIELD[,FIELD...]] [-s [-]FIELD] [-j] [CTID...]\n"
+	fprintf(out, "Usage: vzlist [--vz-conf PATH] [-a|-S] [-H] [-o FIELD[,FIELD...]] [-s "
+		     "[-]FIELD] [-j] [CTID...]\n"
 		     "       vzlist -L | --help | --version\n\n"
 		     "  -a, --all          all containers (default: running ones)\n"
 		     "  -S, --stopped      stopped containers only\n"
@@ -241,22 +246,37 @@ static void usage(FILE *out)
 static int parse_args(int argc, char **argv, struct cli *cli, struct opts *o)
 {
 	static const struct option lopts[] = {
-		{"all", no_argument, NULL, 'a'},        {"stopped", no_argument, NULL, 'S'},
-		{"no-header", no_argument, NULL, 'H'},  {"output", required_argument, NULL, 'o'},
-		{"sort", required_argument, NULL, 's'}, {"json", no_argument, NULL, 'j'},
-		{"list", no_argument, NULL, 'L'},       {"help", no_argument, NULL, 'h'},
-		{"vz-conf", required_argument, NULL, 'c'}, {"version", no_argument, NULL, 'V'},
-		{NULL, 0, NULL, 0},
+	    {"all", no_argument, NULL, 'a'},
+	    {"stopped", no_argument, NULL, 'S'},
+	    {"no-header", no_argument, NULL, 'H'},
+	    {"output", required_argument, NULL, 'o'},
+	    {"sort", required_argument, NULL, 's'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"list", no_argument, NULL, 'L'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"vz-conf", required_argument, NULL, 'c'},
+	    {"version", no_argument, NULL, 'V'},
+	    {NULL, 0, NULL, 0},
 	};
 	int c;
 
 	while ((c = getopt_long(argc, argv, "aSHo:s:jLh", lopts, NULL)) != -1) {
 		switch (c) {
-		case 'a': o->all = true; break;
-		case 'S': o->stopped_only = true; break;
-		case 'H': o->no_header = true; break;
-		case 'j': o->json = true; break;
-		case 'c': cli->vz_conf = optarg; break;
+		case 'a':
+			o->all = true;
+			break;
+		case 'S':
+			o->stopped_only = true;
+			break;
+		case 'H':
+			o->no_header = true;
+			break;
+		case 'j':
+			o->json = true;
+			break;
+		case 'c':
+			cli->vz_conf = optarg;
+			break;
 		case 'o':
 			if (parse_fields(o, optarg) < 0)
 				return VZ_INVALID_PARAMETER_VALUE;

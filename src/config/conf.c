@@ -13,15 +13,15 @@
 
 enum field_type {
 	F_STRING,   /* free text */
-	F_PATH,     /* absolute path, $VEID allowed */
-	F_BOOL,     /* yes/no */
-	F_U32,      /* whole number in [min, max] */
-	F_PAIR,     /* barrier:limit in `unit` */
+	F_PATH,	    /* absolute path, $VEID allowed */
+	F_BOOL,	    /* yes/no */
+	F_U32,	    /* whole number in [min, max] */
+	F_PAIR,	    /* barrier:limit in `unit` */
 	F_IPLIST,   /* blank-separated IP addresses */
 	F_WORDS,    /* blank-separated words */
 	F_NETIF,    /* NETIF entries */
 	F_HOSTNAME, /* RFC 1123 host name */
-	F_NAME,     /* a template or sample name: no '/' and no leading '.' */
+	F_NAME,	    /* a template or sample name: no '/' and no leading '.' */
 };
 
 struct conf_key {
@@ -33,53 +33,59 @@ struct conf_key {
 	const char *def; /* default, parsed like a file value; NULL: unset */
 };
 
-#define G(k, t, f, ...) { k, t, offsetof(struct vz_global_conf, f), __VA_ARGS__ }
-#define C(k, t, f, ...) { k, t, offsetof(struct vz_ct_conf, f), __VA_ARGS__ }
+#define G(k, t, f, ...)                                                                            \
+	{                                                                                          \
+		k, t, offsetof(struct vz_global_conf, f), __VA_ARGS__                              \
+	}
+#define C(k, t, f, ...)                                                                            \
+	{                                                                                          \
+		k, t, offsetof(struct vz_ct_conf, f), __VA_ARGS__                                  \
+	}
 
 static const struct conf_key global_keys[] = {
-	G("CONF_DIR", F_PATH, conf_dir, .def = "/etc/vz/conf"),
-	G("VE_ROOT", F_PATH, ve_root, .def = "/vz/root/$VEID"),
-	G("VE_PRIVATE", F_PATH, ve_private, .def = "/vz/private/$VEID"),
-	G("TEMPLATE", F_PATH, template_dir, .def = "/vz/template"),
-	G("DUMPDIR", F_PATH, dump_dir, .def = "/vz/dump"),
-	G("LOCKDIR", F_PATH, lock_dir, .def = "/vz/lock"),
-	G("VZ_RUN_DIR", F_PATH, run_dir, .def = "/run/vz"),
-	G("VZD_SOCKET", F_PATH, socket_path),
-	G("CGROUP_ROOT", F_PATH, cgroup_root, .def = "/sys/fs/cgroup"),
-	G("CGROUP_PARENT", F_NAME, cgroup_parent, .def = "vz"),
-	G("CGROUP_VERSION", F_U32, cgroup_version, .min = 0, .max = 2, .def = "0"),
-	G("DEF_OSTEMPLATE", F_NAME, def_ostemplate, .def = "busybox"),
-	G("CONFIGFILE", F_NAME, configfile, .def = "basic"),
-	G("USERNS_BASE", F_U32, userns_base, .min = 0, .max = UINT32_MAX, .def = "100000"),
-	G("USERNS_SIZE", F_U32, userns_size, .min = 1, .max = UINT32_MAX, .def = "65536"),
-	G("STOP_TIMEOUT", F_U32, stop_timeout, .min = 0, .max = 86400, .def = "60"),
-	G("LOCK_TIMEOUT", F_U32, lock_timeout, .min = 0, .max = 86400, .def = "60"),
-	G("VZ_BRIDGE", F_NAME, bridge, .def = "vzbr0"),
+    G("CONF_DIR", F_PATH, conf_dir, .def = "/etc/vz/conf"),
+    G("VE_ROOT", F_PATH, ve_root, .def = "/vz/root/$VEID"),
+    G("VE_PRIVATE", F_PATH, ve_private, .def = "/vz/private/$VEID"),
+    G("TEMPLATE", F_PATH, template_dir, .def = "/vz/template"),
+    G("DUMPDIR", F_PATH, dump_dir, .def = "/vz/dump"),
+    G("LOCKDIR", F_PATH, lock_dir, .def = "/vz/lock"),
+    G("VZ_RUN_DIR", F_PATH, run_dir, .def = "/run/vz"),
+    G("VZD_SOCKET", F_PATH, socket_path),
+    G("CGROUP_ROOT", F_PATH, cgroup_root, .def = "/sys/fs/cgroup"),
+    G("CGROUP_PARENT", F_NAME, cgroup_parent, .def = "vz"),
+    G("CGROUP_VERSION", F_U32, cgroup_version, .min = 0, .max = 2, .def = "0"),
+    G("DEF_OSTEMPLATE", F_NAME, def_ostemplate, .def = "busybox"),
+    G("CONFIGFILE", F_NAME, configfile, .def = "basic"),
+    G("USERNS_BASE", F_U32, userns_base, .min = 0, .max = UINT32_MAX, .def = "100000"),
+    G("USERNS_SIZE", F_U32, userns_size, .min = 1, .max = UINT32_MAX, .def = "65536"),
+    G("STOP_TIMEOUT", F_U32, stop_timeout, .min = 0, .max = 86400, .def = "60"),
+    G("LOCK_TIMEOUT", F_U32, lock_timeout, .min = 0, .max = 86400, .def = "60"),
+    G("VZ_BRIDGE", F_NAME, bridge, .def = "vzbr0"),
 };
 
 static const struct conf_key ct_keys[] = {
-	C("VE_ROOT", F_PATH, ve_root),
-	C("VE_PRIVATE", F_PATH, ve_private),
-	C("OSTEMPLATE", F_NAME, ostemplate),
-	C("ONBOOT", F_BOOL, onboot, .def = "no"),
-	C("DISABLED", F_BOOL, disabled, .def = "no"),
-	C("HOSTNAME", F_HOSTNAME, hostname),
-	C("IP_ADDRESS", F_IPLIST, ip_address),
-	C("NETIF", F_NETIF, netif),
-	C("NAMESERVER", F_WORDS, nameserver),
-	C("SEARCHDOMAIN", F_WORDS, searchdomain),
-	C("DESCRIPTION", F_STRING, description),
-	C("CPUUNITS", F_U32, cpuunits, .min = 8, .max = 500000, .def = "1000"),
-	C("CPULIMIT", F_U32, cpulimit, .min = 0, .max = 100000, .def = "0"),
-	C("CPUS", F_U32, cpus, .min = 0, .max = 4096, .def = "0"),
-	C("PHYSPAGES", F_PAIR, physpages, .unit = VZ_UNIT_PAGES, .def = "unlimited"),
-	C("SWAPPAGES", F_PAIR, swappages, .unit = VZ_UNIT_PAGES, .def = "0"),
-	C("NUMPROC", F_PAIR, numproc, .unit = VZ_UNIT_COUNT, .def = "unlimited"),
-	C("DISKSPACE", F_PAIR, diskspace, .unit = VZ_UNIT_KB, .def = "unlimited"),
-	C("DISKINODES", F_PAIR, diskinodes, .unit = VZ_UNIT_COUNT, .def = "unlimited"),
-	C("LOCAL_UID", F_U32, local_uid, .min = 0, .max = UINT32_MAX),
-	C("LOCAL_GID", F_U32, local_gid, .min = 0, .max = UINT32_MAX),
-	C("PRIVILEGED", F_BOOL, privileged, .def = "no"),
+    C("VE_ROOT", F_PATH, ve_root),
+    C("VE_PRIVATE", F_PATH, ve_private),
+    C("OSTEMPLATE", F_NAME, ostemplate),
+    C("ONBOOT", F_BOOL, onboot, .def = "no"),
+    C("DISABLED", F_BOOL, disabled, .def = "no"),
+    C("HOSTNAME", F_HOSTNAME, hostname),
+    C("IP_ADDRESS", F_IPLIST, ip_address),
+    C("NETIF", F_NETIF, netif),
+    C("NAMESERVER", F_WORDS, nameserver),
+    C("SEARCHDOMAIN", F_WORDS, searchdomain),
+    C("DESCRIPTION", F_STRING, description),
+    C("CPUUNITS", F_U32, cpuunits, .min = 8, .max = 500000, .def = "1000"),
+    C("CPULIMIT", F_U32, cpulimit, .min = 0, .max = 100000, .def = "0"),
+    C("CPUS", F_U32, cpus, .min = 0, .max = 4096, .def = "0"),
+    C("PHYSPAGES", F_PAIR, physpages, .unit = VZ_UNIT_PAGES, .def = "unlimited"),
+    C("SWAPPAGES", F_PAIR, swappages, .unit = VZ_UNIT_PAGES, .def = "0"),
+    C("NUMPROC", F_PAIR, numproc, .unit = VZ_UNIT_COUNT, .def = "unlimited"),
+    C("DISKSPACE", F_PAIR, diskspace, .unit = VZ_UNIT_KB, .def = "unlimited"),
+    C("DISKINODES", F_PAIR, diskinodes, .unit = VZ_UNIT_COUNT, .def = "unlimited"),
+    C("LOCAL_UID", F_U32, local_uid, .min = 0, .max = UINT32_MAX),
+    C("LOCAL_GID", F_U32, local_gid, .min = 0, .max = UINT32_MAX),
+    C("PRIVILEGED", F_BOOL, privileged, .def = "no"),
 };
 
 static void free_field(void *base, const struct conf_key *k)
@@ -189,8 +195,8 @@ static const struct conf_key *find_key(const struct conf_key *table, size_t n, c
 }
 
 /* Defaults first, then every key the file assigns; errors name file:line:key. */
-static int apply_table(void *base, const struct conf_key *table, size_t n, const struct vz_kvfile *kv,
-		       uint64_t *ret_mask, vz_error *err)
+static int apply_table(void *base, const struct conf_key *table, size_t n,
+		       const struct vz_kvfile *kv, uint64_t *ret_mask, vz_error *err)
 {
 	uint64_t mask = 0;
 
@@ -246,7 +252,8 @@ static int global_from_kv(struct vz_kvfile *kv, struct vz_global_conf **ret, vz_
 	return 0;
 }
 
-int vz_global_conf_parse(const char *path, const char *text, struct vz_global_conf **ret, vz_error *err)
+int vz_global_conf_parse(const char *path, const char *text, struct vz_global_conf **ret,
+			 vz_error *err)
 {
 	struct vz_kvfile *kv;
 
@@ -349,10 +356,11 @@ static int derive_ct_id(struct vz_ct_conf *c, const char *key, uint32_t *field, 
 			       "%s%s: %s: ids %llu..%llu (USERNS_SIZE %u) go past 4294967295",
 			       c->kv->path, line, key, first, last, c->userns_size);
 	}
-	return vz_fail(err, VZ_INVALID_PARAMETER_VALUE,
-		       "container %s: default %s range USERNS_BASE + CTID * USERNS_SIZE = %llu..%llu "
-		       "goes past 4294967295; set %s in %s or lower USERNS_SIZE in vz.conf",
-		       c->ctid, key, first, last, key, c->path);
+	return vz_fail(
+	    err, VZ_INVALID_PARAMETER_VALUE,
+	    "container %s: default %s range USERNS_BASE + CTID * USERNS_SIZE = %llu..%llu "
+	    "goes past 4294967295; set %s in %s or lower USERNS_SIZE in vz.conf",
+	    c->ctid, key, first, last, key, c->path);
 }
 
 /* (Re)build every typed field of @c from @c->kv, as a load does: table
@@ -361,13 +369,13 @@ static int derive_ct_id(struct vz_ct_conf *c, const char *key, uint32_t *field, 
 static int ct_derive(struct vz_ct_conf *c, vz_error *err)
 {
 	struct vz_ct_conf n = {
-		.ctid = c->ctid,
-		.path = c->path,
-		.kv = c->kv,
-		.inherit_ve_root = c->inherit_ve_root,
-		.inherit_ve_private = c->inherit_ve_private,
-		.userns_base = c->userns_base,
-		.userns_size = c->userns_size,
+	    .ctid = c->ctid,
+	    .path = c->path,
+	    .kv = c->kv,
+	    .inherit_ve_root = c->inherit_ve_root,
+	    .inherit_ve_private = c->inherit_ve_private,
+	    .userns_base = c->userns_base,
+	    .userns_size = c->userns_size,
 	};
 
 	if (apply_table(&n, ct_keys, VZ_ARRAY_SIZE(ct_keys), n.kv, &n.set_mask, err) < 0 ||
@@ -404,8 +412,8 @@ static int ct_from_kv(const struct vz_global_conf *g, const char *ctid, struct v
 	return 0;
 }
 
-int vz_ct_conf_parse(const struct vz_global_conf *g, const char *ctid, const char *path, const char *text,
-		     struct vz_ct_conf **ret, vz_error *err)
+int vz_ct_conf_parse(const struct vz_global_conf *g, const char *ctid, const char *path,
+		     const char *text, struct vz_ct_conf **ret, vz_error *err)
 {
 	struct vz_kvfile *kv;
 
@@ -416,7 +424,8 @@ int vz_ct_conf_parse(const struct vz_global_conf *g, const char *ctid, const cha
 	return ct_from_kv(g, ctid, kv, ret, err);
 }
 
-int vz_ct_conf_load(const struct vz_global_conf *g, const char *ctid, struct vz_ct_conf **ret, vz_error *err)
+int vz_ct_conf_load(const struct vz_global_conf *g, const char *ctid, struct vz_ct_conf **ret,
+		    vz_error *err)
 {
 	cleanup_free char *path = NULL;
 	struct vz_kvfile *kv;
@@ -427,7 +436,8 @@ int vz_ct_conf_load(const struct vz_global_conf *g, const char *ctid, struct vz_
 	if (vz_kvfile_load(path, &kv, err) < 0) {
 		if (err && err->errnum == ENOENT)
 			return vz_fail(err, VZ_CT_NOT_EXIST,
-				       "container %s does not exist (no config file `%s`)", ctid, path);
+				       "container %s does not exist (no config file `%s`)", ctid,
+				       path);
 		return vz_error_wrap(err, "container %s", ctid);
 	}
 	if (ct_from_kv(g, ctid, kv, ret, err) < 0)
@@ -459,8 +469,8 @@ int vz_ct_conf_set(struct vz_ct_conf *c, const char *key, const char *value, vz_
 		return vz_fail(err, VZ_INVALID_PARAMETER_SYNTAX, "unknown parameter %s", key);
 	/* the file is line based: a newline would end the value early */
 	if (value && strchr(value, '\n'))
-		return vz_fail(err, VZ_INVALID_PARAMETER_VALUE, "%s: the value must be a single line",
-			       key);
+		return vz_fail(err, VZ_INVALID_PARAMETER_VALUE,
+			       "%s: the value must be a single line", key);
 	if (value && check_value(k, value, err) < 0)
 		return vz_error_wrap(err, "%s", key);
 	/* Re-derive from the changed file, so that a removed key gets its

@@ -13,29 +13,29 @@
 #include "config/values.h"
 
 #define VZ_DEFAULT_CONF "/etc/vz/vz.conf"
-#define VZ_CONF_ENV "VZ_CONF"
+#define VZ_CONF_ENV	"VZ_CONF"
 
 /* vz.conf: the state root.  Every path vz uses derives from here. */
 struct vz_global_conf {
-	char *path;            /* the vz.conf this came from */
-	char *conf_dir;        /* CONF_DIR: CTID.conf files, ve-NAME.conf-sample */
-	char *ve_root;         /* VE_ROOT template, with $VEID */
-	char *ve_private;      /* VE_PRIVATE template, with $VEID */
-	char *template_dir;    /* TEMPLATE: OS templates live in $TEMPLATE/cache */
-	char *dump_dir;        /* DUMPDIR: checkpoint images */
-	char *lock_dir;        /* LOCKDIR: per-container lock files */
-	char *run_dir;         /* VZ_RUN_DIR: runtime state (tmpfs) */
-	char *socket_path;     /* VZD_SOCKET */
-	char *cgroup_root;     /* CGROUP_ROOT: where cgroupfs is mounted */
-	char *cgroup_parent;   /* CGROUP_PARENT: containers' parent cgroup name */
+	char *path;		 /* the vz.conf this came from */
+	char *conf_dir;		 /* CONF_DIR: CTID.conf files, ve-NAME.conf-sample */
+	char *ve_root;		 /* VE_ROOT template, with $VEID */
+	char *ve_private;	 /* VE_PRIVATE template, with $VEID */
+	char *template_dir;	 /* TEMPLATE: OS templates live in $TEMPLATE/cache */
+	char *dump_dir;		 /* DUMPDIR: checkpoint images */
+	char *lock_dir;		 /* LOCKDIR: per-container lock files */
+	char *run_dir;		 /* VZ_RUN_DIR: runtime state (tmpfs) */
+	char *socket_path;	 /* VZD_SOCKET */
+	char *cgroup_root;	 /* CGROUP_ROOT: where cgroupfs is mounted */
+	char *cgroup_parent;	 /* CGROUP_PARENT: containers' parent cgroup name */
 	uint32_t cgroup_version; /* CGROUP_VERSION: 0 = detect, 1, 2 */
-	char *def_ostemplate;  /* DEF_OSTEMPLATE */
-	char *configfile;      /* CONFIGFILE: default sample for create */
-	uint32_t userns_base;  /* USERNS_BASE: host id of CTID 0's range */
-	uint32_t userns_size;  /* USERNS_SIZE: ids per container */
-	uint32_t stop_timeout; /* STOP_TIMEOUT: seconds before a stop kills */
-	uint32_t lock_timeout; /* LOCK_TIMEOUT: seconds to wait for a busy container */
-	char *bridge;          /* VZ_BRIDGE */
+	char *def_ostemplate;	 /* DEF_OSTEMPLATE */
+	char *configfile;	 /* CONFIGFILE: default sample for create */
+	uint32_t userns_base;	 /* USERNS_BASE: host id of CTID 0's range */
+	uint32_t userns_size;	 /* USERNS_SIZE: ids per container */
+	uint32_t stop_timeout;	 /* STOP_TIMEOUT: seconds before a stop kills */
+	uint32_t lock_timeout;	 /* LOCK_TIMEOUT: seconds to wait for a busy container */
+	char *bridge;		 /* VZ_BRIDGE */
 	struct vz_kvfile *kv;
 };
 
@@ -43,8 +43,8 @@ struct vz_global_conf {
 struct vz_ct_conf {
 	char *ctid;
 	char *path;
-	char *ve_root;        /* expanded */
-	char *ve_private;     /* expanded */
+	char *ve_root;	  /* expanded */
+	char *ve_private; /* expanded */
 	char *ostemplate;
 	bool onboot;
 	bool disabled;
@@ -65,12 +65,12 @@ struct vz_ct_conf {
 	struct vz_pair diskinodes;
 	uint32_t local_uid;
 	uint32_t local_gid;
-	bool privileged;      /* PRIVILEGED="yes": no user namespace (explicit only) */
+	bool privileged; /* PRIVILEGED="yes": no user namespace (explicit only) */
 	uint64_t set_mask;
 	struct vz_kvfile *kv;
 	/* What the fields above inherit from vz.conf, copied so that
 	 * vz_ct_conf_set can re-derive them without it.  Private to conf.c. */
-	char *inherit_ve_root;    /* vz.conf's VE_ROOT template */
+	char *inherit_ve_root;	  /* vz.conf's VE_ROOT template */
 	char *inherit_ve_private; /* vz.conf's VE_PRIVATE template */
 	uint32_t userns_base, userns_size;
 };
@@ -80,7 +80,8 @@ struct vz_ct_conf {
 VZ_EXPORT int vz_global_conf_load(const char *path, struct vz_global_conf **ret, vz_error *err);
 VZ_EXPORT void vz_global_conf_free(struct vz_global_conf *g);
 /* Parse from text (for tests and fuzzing); @path names it in messages. */
-int vz_global_conf_parse(const char *path, const char *text, struct vz_global_conf **ret, vz_error *err);
+int vz_global_conf_parse(const char *path, const char *text, struct vz_global_conf **ret,
+			 vz_error *err);
 
 /* Path helpers, all derived from the state root. */
 VZ_EXPORT char *vz_ct_conf_path(const struct vz_global_conf *g, const char *ctid);
@@ -91,8 +92,10 @@ VZ_EXPORT char *vz_template_cache_dir(const struct vz_global_conf *g);
  * come from vz.conf (VE_ROOT, VE_PRIVATE) or defaults.  Unless PRIVILEGED,
  * the user id range LOCAL_UID (default USERNS_BASE + CTID * USERNS_SIZE)
  * plus USERNS_SIZE ids must fit in 32 bits, and likewise LOCAL_GID. */
-VZ_EXPORT int vz_ct_conf_load(const struct vz_global_conf *g, const char *ctid, struct vz_ct_conf **ret, vz_error *err);
-int vz_ct_conf_parse(const struct vz_global_conf *g, const char *ctid, const char *path, const char *text, struct vz_ct_conf **ret, vz_error *err);
+VZ_EXPORT int vz_ct_conf_load(const struct vz_global_conf *g, const char *ctid,
+			      struct vz_ct_conf **ret, vz_error *err);
+int vz_ct_conf_parse(const struct vz_global_conf *g, const char *ctid, const char *path,
+		     const char *text, struct vz_ct_conf **ret, vz_error *err);
 VZ_EXPORT void vz_ct_conf_free(struct vz_ct_conf *c);
 
 /* Validate @value for @key, store it in @c's kvfile and re-derive the typed
@@ -100,7 +103,8 @@ VZ_EXPORT void vz_ct_conf_free(struct vz_ct_conf *c);
  * refused (VZ_INVALID_PARAMETER_SYNTAX) so a typo on the command line is
  * caught; unknown keys already in a file are kept.  On failure neither the
  * kvfile nor the typed fields change. */
-VZ_EXPORT int vz_ct_conf_set(struct vz_ct_conf *c, const char *key, const char *value, vz_error *err);
+VZ_EXPORT int vz_ct_conf_set(struct vz_ct_conf *c, const char *key, const char *value,
+			     vz_error *err);
 VZ_EXPORT int vz_ct_conf_save(const struct vz_ct_conf *c, vz_error *err);
 /* Whether @key is a known CTID.conf key. */
 VZ_EXPORT bool vz_ct_conf_key_known(const char *key);
@@ -115,7 +119,7 @@ static inline void vz_global_conf_freep(struct vz_global_conf **g)
 	vz_global_conf_free(*g);
 	*g = NULL;
 }
-#define cleanup_ct_conf __attribute__((cleanup(vz_ct_conf_freep)))
+#define cleanup_ct_conf	    __attribute__((cleanup(vz_ct_conf_freep)))
 #define cleanup_global_conf __attribute__((cleanup(vz_global_conf_freep)))
 
 #endif

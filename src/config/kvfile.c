@@ -134,8 +134,8 @@ int vz_kvfile_parse(const char *path, const char *text, struct vz_kvfile **ret, 
 		else
 			why = parse_line(line->raw, line);
 		if (why) {
-			vz_fail(err, VZ_INVALID_PARAMETER_SYNTAX, "%s:%u: %s%s%s: %s", kv->path, lineno,
-				line->key ? "key " : "", line->key ? line->key : "",
+			vz_fail(err, VZ_INVALID_PARAMETER_SYNTAX, "%s:%u: %s%s%s: %s", kv->path,
+				lineno, line->key ? "key " : "", line->key ? line->key : "",
 				line->key ? "" : "malformed line", why);
 			vz_kvfile_free(kv);
 			return -1;
@@ -183,10 +183,10 @@ struct vz_kvfile *vz_kvfile_dup(const struct vz_kvfile *kv)
 	for (size_t i = 0; i < kv->n_lines; i++) {
 		const struct vz_kv_line *l = &kv->lines[i];
 		copy->lines[i] = (struct vz_kv_line){
-			.raw = vz_xstrdup(l->raw),
-			.key = l->key ? vz_xstrdup(l->key) : NULL,
-			.value = l->value ? vz_xstrdup(l->value) : NULL,
-			.lineno = l->lineno,
+		    .raw = vz_xstrdup(l->raw),
+		    .key = l->key ? vz_xstrdup(l->key) : NULL,
+		    .value = l->value ? vz_xstrdup(l->value) : NULL,
+		    .lineno = l->lineno,
 		};
 	}
 	copy->n_lines = kv->n_lines;

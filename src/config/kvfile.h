@@ -11,9 +11,9 @@
 #include "lib/error.h"
 
 struct vz_kv_line {
-	char *raw;     /* the line as read or last written, without '\n' */
-	char *key;     /* NULL for comments and blank lines */
-	char *value;   /* unquoted, unescaped */
+	char *raw;   /* the line as read or last written, without '\n' */
+	char *key;   /* NULL for comments and blank lines */
+	char *value; /* unquoted, unescaped */
 	unsigned lineno;
 };
 
@@ -25,7 +25,8 @@ struct vz_kvfile {
 
 /* Parse @text; a malformed line fails with "PATH:LINE: ..." and code
  * VZ_INVALID_PARAMETER_SYNTAX. */
-VZ_EXPORT int vz_kvfile_parse(const char *path, const char *text, struct vz_kvfile **ret, vz_error *err);
+VZ_EXPORT int vz_kvfile_parse(const char *path, const char *text, struct vz_kvfile **ret,
+			      vz_error *err);
 VZ_EXPORT int vz_kvfile_load(const char *path, struct vz_kvfile **ret, vz_error *err);
 VZ_EXPORT struct vz_kvfile *vz_kvfile_new(const char *path);
 VZ_EXPORT void vz_kvfile_free(struct vz_kvfile *kv);

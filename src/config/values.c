@@ -76,8 +76,10 @@ int vz_parse_size(const char *s, enum vz_size_unit unit, uint64_t *ret, vz_error
 		return 0;
 	}
 	mult = suffix_multiplier(*end);
-	if (unit == VZ_UNIT_COUNT || !mult || (end[1] && !((end[1] == 'B' || end[1] == 'b') && !end[2])))
-		return vz_fail(err, VZ_INVALID_PARAMETER_VALUE, "`%s` has an unknown suffix `%s`", s, end);
+	if (unit == VZ_UNIT_COUNT || !mult ||
+	    (end[1] && !((end[1] == 'B' || end[1] == 'b') && !end[2])))
+		return vz_fail(err, VZ_INVALID_PARAMETER_VALUE, "`%s` has an unknown suffix `%s`",
+			       s, end);
 	if (v > UINT64_MAX / mult)
 		return vz_fail(err, VZ_INVALID_PARAMETER_VALUE, "`%s` is too large", s);
 	v *= mult;
@@ -293,8 +295,10 @@ int vz_parse_mac(const char *s, vz_error *err)
 		return vz_fail(err, VZ_INVALID_PARAMETER_VALUE,
 			       "`%s` is not a MAC address (xx:xx:xx:xx:xx:xx)", s);
 	/* the I/G (multicast) bit is the low bit of the first byte's second digit */
-	if ((isdigit((unsigned char)s[1]) ? s[1] - '0' : toupper((unsigned char)s[1]) - 'A' + 10) & 1)
-		return vz_fail(err, VZ_INVALID_PARAMETER_VALUE, "`%s` is a multicast MAC address", s);
+	if ((isdigit((unsigned char)s[1]) ? s[1] - '0' : toupper((unsigned char)s[1]) - 'A' + 10) &
+	    1)
+		return vz_fail(err, VZ_INVALID_PARAMETER_VALUE, "`%s` is a multicast MAC address",
+			       s);
 	if (zero)
 		return vz_fail(err, VZ_INVALID_PARAMETER_VALUE,
 			       "`%s` cannot be an interface address", s);
@@ -353,8 +357,8 @@ static int netif_field(struct vz_netif *nif, const char *kv, vz_error *err)
 		return vz_fail(err, VZ_INVALID_PARAMETER_VALUE,
 			       "`%s` is not a valid interface name", val);
 	if (*slot)
-		return vz_fail(err, VZ_INVALID_PARAMETER_VALUE, "`%.*s` given twice in one NETIF entry",
-			       (int)klen, kv);
+		return vz_fail(err, VZ_INVALID_PARAMETER_VALUE,
+			       "`%.*s` given twice in one NETIF entry", (int)klen, kv);
 	*slot = vz_xstrdup(val);
 	return 0;
 }

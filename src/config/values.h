@@ -22,16 +22,17 @@ struct vz_pair {
 /* Unit a bare number is counted in, and what a K/M/G/T suffix converts to. */
 enum vz_size_unit {
 	VZ_UNIT_BYTES = 1,
-	VZ_UNIT_KB = 1024,           /* DISKSPACE: 1 KiB blocks */
-	VZ_UNIT_PAGES = 4096,        /* PHYSPAGES, SWAPPAGES */
-	VZ_UNIT_COUNT = 0,           /* NUMPROC, DISKINODES: no suffixes */
+	VZ_UNIT_KB = 1024,    /* DISKSPACE: 1 KiB blocks */
+	VZ_UNIT_PAGES = 4096, /* PHYSPAGES, SWAPPAGES */
+	VZ_UNIT_COUNT = 0,    /* NUMPROC, DISKINODES: no suffixes */
 };
 
 /* "123", "10G", "512M", "unlimited" -> value in @unit (suffixed values are
  * bytes converted to @unit, rounded up).  Overflow is an error. */
 VZ_EXPORT int vz_parse_size(const char *s, enum vz_size_unit unit, uint64_t *ret, vz_error *err);
 /* "B:L" or "V" (both B and L), each part as vz_parse_size; B <= L. */
-VZ_EXPORT int vz_parse_pair(const char *s, enum vz_size_unit unit, struct vz_pair *ret, vz_error *err);
+VZ_EXPORT int vz_parse_pair(const char *s, enum vz_size_unit unit, struct vz_pair *ret,
+			    vz_error *err);
 /* Formatting back, canonical: numbers in @unit, "unlimited" for VZ_UNLIMITED. */
 VZ_EXPORT char *vz_format_pair(const struct vz_pair *p);
 

@@ -35,13 +35,15 @@ static int arg_strv(const struct request *r, const char *key, const char ***ret,
 	if (!a)
 		return 0;
 	if (!json_is_array(a) || json_array_size(a) > 4096)
-		return vz_fail(err, VZ_INVALID_PARAMETER_SYNTAX, "\"%s\" must be an array of strings", key);
+		return vz_fail(err, VZ_INVALID_PARAMETER_SYNTAX,
+			       "\"%s\" must be an array of strings", key);
 	v = vz_xcalloc(json_array_size(a) + 1, sizeof(char *));
 	json_array_foreach(a, i, item)
 	{
 		if (!json_is_string(item)) {
 			free(v);
-			return vz_fail(err, VZ_INVALID_PARAMETER_SYNTAX, "\"%s\" must be an array of strings", key);
+			return vz_fail(err, VZ_INVALID_PARAMETER_SYNTAX,
+				       "\"%s\" must be an array of strings", key);
 		}
 		v[i] = json_string_value(item);
 	}
@@ -81,13 +83,13 @@ static int h_create(struct request *r, json_t **ret, vz_error *err)
 {
 	cleanup_free const char **ipadd = NULL;
 	struct vz_create_opts o = {
-		.ostemplate = arg_str(r, "ostemplate"),
-		.config = arg_str(r, "config"),
-		.hostname = arg_str(r, "hostname"),
-		.private_path = arg_str(r, "private"),
-		.root_path = arg_str(r, "root"),
-		.local_uid = arg_str(r, "local_uid"),
-		.local_gid = arg_str(r, "local_gid"),
+	    .ostemplate = arg_str(r, "ostemplate"),
+	    .config = arg_str(r, "config"),
+	    .hostname = arg_str(r, "hostname"),
+	    .private_path = arg_str(r, "private"),
+	    .root_path = arg_str(r, "root"),
+	    .local_uid = arg_str(r, "local_uid"),
+	    .local_gid = arg_str(r, "local_gid"),
 	};
 
 	if (arg_strv(r, "ipadd", &ipadd, err) < 0)
@@ -128,8 +130,10 @@ static int stop_opts(const struct request *r, struct vz_stop_opts *o, vz_error *
 	o->fast = arg_bool(r, "fast");
 	o->timeout_s = -1;
 	if (t) {
-		if (!json_is_integer(t) || json_integer_value(t) < 0 || json_integer_value(t) > 86400)
-			return vz_fail(err, VZ_INVALID_PARAMETER_VALUE, "timeout must be 0..86400 seconds");
+		if (!json_is_integer(t) || json_integer_value(t) < 0 ||
+		    json_integer_value(t) > 86400)
+			return vz_fail(err, VZ_INVALID_PARAMETER_VALUE,
+				       "timeout must be 0..86400 seconds");
 		o->timeout_s = (int)json_integer_value(t);
 	}
 	return 0;
@@ -173,9 +177,10 @@ static int h_restart(struct request *r, json_t **ret, vz_error *err)
 
 static json_t *status_json(const char *ctid, const struct vz_ct_status *st)
 {
-	return json_pack("{s:s, s:b, s:b, s:b, s:s, s:I, s:I}", "ctid", ctid, "exist", st->exists, "mounted",
-			 st->mounted, "running", st->running, "status", st->running ? "running" : "stopped",
-			 "nproc", (json_int_t)st->nproc, "init_pid", (json_int_t)st->init_pid);
+	return json_pack("{s:s, s:b, s:b, s:b, s:s, s:I, s:I}", "ctid", ctid, "exist", st->exists,
+			 "mounted", st->mounted, "running", st->running, "status",
+			 st->running ? "running" : "stopped", "nproc", (json_int_t)st->nproc,
+			 "init_pid", (json_int_t)st->init_pid);
 }
 
 static int h_status(struct request *r, json_t **ret, vz_error *err)
@@ -216,11 +221,13 @@ static json_t *list_entry(const struct vz_global_conf *g, const char *ctid, vz_e
 	json_object_set_new(o, "type", json_string(c->privileged ? "CT-privileged" : "CT"));
 	json_object_set_new(o, "hostname", c->hostname ? json_string(c->hostname) : json_null());
 	json_object_set_new(o, "ip", strv_json(c->ip_address));
-	json_object_set_new(o, "ostemplate", c->ostemplate ? json_string(c->ostemplate) : json_null());
+	json_object_set_new(o, "ostemplate",
+			    c->ostemplate ? json_string(c->ostemplate) : json_null());
 	json_object_set_new(o, "onboot", json_boolean(c->onboot));
 	json_object_set_new(o, "private", json_string(c->ve_private));
 	json_object_set_new(o, "root", json_string(c->ve_root));
-	json_object_set_new(o, "description", c->description ? json_string(c->description) : json_null());
+	json_object_set_new(o, "description",
+			    c->description ? json_string(c->description) : json_null());
 	json_object_set_new(o, "local_uid", json_integer(c->local_uid));
 	json_object_set_new(o, "local_gid", json_integer(c->local_gid));
 	json_object_set_new(o, "privileged", json_boolean(c->privileged));
@@ -247,7 +254,8 @@ static int h_list(struct request *r, json_t **ret, vz_error *err)
 		json_t *o = list_entry(r->srv->g, *id, &e);
 		/* A container destroyed meanwhile simply drops out of the list. */
 		if (!o && e.code != VZ_CT_NOT_EXIST)
-			o = json_pack("{s:s, s:s, s:s}", "ctid", *id, "status", "broken", "error", e.msg);
+			o = json_pack("{s:s, s:s, s:s}", "ctid", *id, "status", "broken", "error",
+				      e.msg);
 		if (o)
 			json_array_append_new(a, o);
 	}
@@ -255,7 +263,8 @@ static int h_list(struct request *r, json_t **ret, vz_error *err)
 	return 0;
 }
 
-static int parse_params(const struct request *r, struct vz_param **ret, size_t *ret_n, vz_error *err)
+static int parse_params(const struct request *r, struct vz_param **ret, size_t *ret_n,
+			vz_error *err)
 {
 	json_t *a = json_object_get(r->args, "params");
 	struct vz_param *p;
@@ -270,14 +279,17 @@ static int parse_params(const struct request *r, struct vz_param **ret, size_t *
 		const char *key = json_string_value(json_object_get(item, "key"));
 		const char *op = json_string_value(json_object_get(item, "op"));
 		const char *value = json_string_value(json_object_get(item, "value"));
-		if (!key || !value || (op && strcmp(op, "set") && strcmp(op, "add") && strcmp(op, "del"))) {
+		if (!key || !value ||
+		    (op && strcmp(op, "set") && strcmp(op, "add") && strcmp(op, "del"))) {
 			free(p);
-			return vz_fail(err, VZ_INVALID_PARAMETER_SYNTAX,
-				       "each param needs \"key\", \"value\" and an op of set/add/del");
+			return vz_fail(
+			    err, VZ_INVALID_PARAMETER_SYNTAX,
+			    "each param needs \"key\", \"value\" and an op of set/add/del");
 		}
-		p[i] = (struct vz_param){.key = key, .value = value,
+		p[i] = (struct vz_param){.key = key,
+					 .value = value,
 					 .op = !op || !strcmp(op, "set") ? VZ_PARAM_SET
-					       : !strcmp(op, "add")      ? VZ_PARAM_ADD
+					       : !strcmp(op, "add")	 ? VZ_PARAM_ADD
 									 : VZ_PARAM_DEL};
 	}
 	*ret = p;
@@ -300,7 +312,8 @@ static int h_set(struct request *r, json_t **ret, vz_error *err)
 
 /* ---- exec / enter ---------------------------------------------------- */
 
-static int spawn_locked(struct request *r, struct vz_spawn_opts *o, pid_t *ret_pid, int *ret_master, vz_error *err)
+static int spawn_locked(struct request *r, struct vz_spawn_opts *o, pid_t *ret_pid, int *ret_master,
+			vz_error *err)
 {
 	/* Serialize the spawn with other commands (a concurrent stop), but not
 	 * the whole session: a long exec must not block a stop. */
@@ -338,7 +351,8 @@ static int h_exec(struct request *r, json_t **ret, vz_error *err)
 	if (!argv || !argv[0])
 		return vz_fail(err, VZ_INVALID_PARAMETER_SYNTAX, "exec needs a non-empty \"argv\"");
 	if (r->n_fds != 3)
-		return vz_fail(err, VZ_INVALID_PARAMETER_SYNTAX, "exec needs stdin, stdout and stderr descriptors");
+		return vz_fail(err, VZ_INVALID_PARAMETER_SYNTAX,
+			       "exec needs stdin, stdout and stderr descriptors");
 	o.argv = (char *const *)argv;
 	o.envp = env;
 	for (int i = 0; i < 3; i++)
@@ -395,20 +409,13 @@ static int h_enter(struct request *r, json_t **ret, vz_error *err)
 }
 
 static const struct handler handlers[] = {
-	{"version", h_version, false, false},
-	{"templates", h_templates, false, false},
-	{"list", h_list, false, false},
-	{"status", h_status, true, false},
-	{"create", h_create, true, true},
-	{"destroy", h_destroy, true, true},
-	{"mount", h_mount, true, true},
-	{"umount", h_umount, true, true},
-	{"start", h_start, true, true},
-	{"stop", h_stop, true, true},
-	{"restart", h_restart, true, true},
-	{"set", h_set, true, true},
-	{"exec", h_exec, true, false},
-	{"enter", h_enter, true, false},
+    {"version", h_version, false, false}, {"templates", h_templates, false, false},
+    {"list", h_list, false, false},	  {"status", h_status, true, false},
+    {"create", h_create, true, true},	  {"destroy", h_destroy, true, true},
+    {"mount", h_mount, true, true},	  {"umount", h_umount, true, true},
+    {"start", h_start, true, true},	  {"stop", h_stop, true, true},
+    {"restart", h_restart, true, true},	  {"set", h_set, true, true},
+    {"exec", h_exec, true, false},	  {"enter", h_enter, true, false},
 };
 
 const struct handler *vzd_find_handler(const char *op)

@@ -59,9 +59,11 @@ static void cleanup_one(struct server *srv, struct watch *w)
 	/* A restart may already have started it again. */
 	if (vz_ct_status(srv->g, w->ctid, &st, &err) == 0 && !st.running) {
 		if (vz_ct_cleanup_stopped(srv->g, w->ctid, &err) < 0)
-			vzd_log(LOG_WARNING, "container %s ended; cleanup failed: %s", w->ctid, err.msg);
+			vzd_log(LOG_WARNING, "container %s ended; cleanup failed: %s", w->ctid,
+				err.msg);
 		else
-			vzd_log(LOG_INFO, "container %s ended; released its cgroup and mount", w->ctid);
+			vzd_log(LOG_INFO, "container %s ended; released its cgroup and mount",
+				w->ctid);
 	}
 	vz_ct_unlock(lock_fd);
 }

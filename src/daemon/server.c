@@ -26,7 +26,7 @@
 #include "lib/util.h"
 #include "runtime/container.h"
 
-#define MAX_CLIENTS 512
+#define MAX_CLIENTS	  512
 #define REQUEST_TIMEOUT_S 30
 
 static bool log_syslog, log_debug;
@@ -43,7 +43,8 @@ void vzd_log_init(bool use_syslog, bool debug)
 
 void vzd_log(int prio, const char *fmt, ...)
 {
-	static const char *names[] = {"emerg", "alert", "crit", "error", "warning", "notice", "info", "debug"};
+	static const char *names[] = {"emerg",	 "alert",  "crit", "error",
+				      "warning", "notice", "info", "debug"};
 	char msg[2048], stamp[32];
 	struct tm tm;
 	time_t now = time(NULL);
@@ -91,11 +92,13 @@ static int parse_request(struct request *r, const struct handler **ret_h, vz_err
 	const struct handler *h;
 
 	if (!json_is_string(op))
-		return vz_fail(err, VZ_INVALID_PARAMETER_SYNTAX, "request without an \"op\" string");
+		return vz_fail(err, VZ_INVALID_PARAMETER_SYNTAX,
+			       "request without an \"op\" string");
 	r->op = json_string_value(op);
 	h = vzd_find_handler(r->op);
 	if (!h)
-		return vz_fail(err, VZ_INVALID_PARAMETER_SYNTAX, "unknown operation `%.64s`", r->op);
+		return vz_fail(err, VZ_INVALID_PARAMETER_SYNTAX, "unknown operation `%.64s`",
+			       r->op);
 	if (args && !json_is_object(args))
 		return vz_fail(err, VZ_INVALID_PARAMETER_SYNTAX, "\"args\" must be an object");
 	r->args = args ? args : json_object();
@@ -103,11 +106,14 @@ static int parse_request(struct request *r, const struct handler **ret_h, vz_err
 		json_object_set_new(r->msg, "args", r->args);
 	if (h->needs_ctid) {
 		if (!json_is_string(ctid))
-			return vz_fail(err, VZ_INVALID_PARAMETER_SYNTAX, "operation %s needs a CTID", r->op);
+			return vz_fail(err, VZ_INVALID_PARAMETER_SYNTAX,
+				       "operation %s needs a CTID", r->op);
 		r->ctid = json_string_value(ctid);
 		if (!vz_ctid_valid(r->ctid))
-			return vz_fail(err, VZ_INVALID_PARAMETER_VALUE,
-				       "invalid CTID `%.32s`: expected a number from 1 to 2147483647", r->ctid);
+			return vz_fail(
+			    err, VZ_INVALID_PARAMETER_VALUE,
+			    "invalid CTID `%.32s`: expected a number from 1 to 2147483647",
+			    r->ctid);
 	}
 	*ret_h = h;
 	return 0;
@@ -130,12 +136,13 @@ static json_t *dispatch(struct request *r)
 	rc = h->fn(r, &result, &err);
 	vz_ct_unlock(lock_fd);
 	if (rc < 0) {
-		vzd_log(LOG_WARNING, "%s%s%s failed (%d): %s", r->op, r->ctid ? " " : "", r->ctid ? r->ctid : "",
-			err.code, err.msg);
+		vzd_log(LOG_WARNING, "%s%s%s failed (%d): %s", r->op, r->ctid ? " " : "",
+			r->ctid ? r->ctid : "", err.code, err.msg);
 		json_decref(result);
 		return vz_proto_error_reply(&err);
 	}
-	vzd_log(r->ctid ? LOG_INFO : LOG_DEBUG, "%s%s%s: ok", r->op, r->ctid ? " " : "", r->ctid ? r->ctid : "");
+	vzd_log(r->ctid ? LOG_INFO : LOG_DEBUG, "%s%s%s: ok", r->op, r->ctid ? " " : "",
+		r->ctid ? r->ctid : "");
 	return vz_proto_ok_reply(result);
 }
 
@@ -218,7 +225,8 @@ int vzd_serve(struct server *srv)
 	if (sfd < 0)
 		return -1;
 	for (;;) {
-		struct pollfd pfd[2] = {{.fd = srv->listen_fd, .events = POLLIN}, {.fd = sfd, .events = POLLIN}};
+		struct pollfd pfd[2] = {{.fd = srv->listen_fd, .events = POLLIN},
+					{.fd = sfd, .events = POLLIN}};
 		if (poll(pfd, 2, -1) < 0) {
 			if (errno == EINTR)
 				continue;
@@ -227,7 +235,8 @@ int vzd_serve(struct server *srv)
 		if (pfd[1].revents & POLLIN) {
 			struct signalfd_siginfo si;
 			if (read(sfd, &si, sizeof(si)) == sizeof(si))
-				vzd_log(LOG_NOTICE, "signal %u: exiting; containers keep running", si.ssi_signo);
+				vzd_log(LOG_NOTICE, "signal %u: exiting; containers keep running",
+					si.ssi_signo);
 			return 0;
 		}
 		if (pfd[0].revents & POLLIN)

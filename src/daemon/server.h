@@ -23,7 +23,7 @@ struct request {
 	json_t *msg;
 	const char *op;
 	const char *ctid; /* NULL for ops without a container */
-	json_t *args;     /* always an object */
+	json_t *args;	  /* always an object */
 	int fds[VZ_PROTO_MAX_FDS];
 	size_t n_fds;
 };

@@ -30,7 +30,8 @@ static void usage(FILE *out)
 	fprintf(out,
 		"Usage: vzd [OPTIONS]\n"
 		"The vz daemon: owns this host's containers and serves vzctl and vzlist.\n\n"
-		"  -c, --vz-conf PATH  global configuration (default $VZ_CONF or " VZ_DEFAULT_CONF ")\n"
+		"  -c, --vz-conf PATH  global configuration (default $VZ_CONF or " VZ_DEFAULT_CONF
+		")\n"
 		"  -d, --debug         log every request\n"
 		"  -s, --syslog        also log to syslog\n"
 		"  -h, --help          show this help\n"
@@ -47,7 +48,8 @@ static int take_instance_lock(const struct vz_global_conf *g, vz_error *err)
 	if (fd < 0)
 		return vz_fail_errno(err, VZ_SYSTEM_ERROR, "open `%s`", path);
 	if (flock(fd, LOCK_EX | LOCK_NB) < 0)
-		return vz_fail(err, VZ_LOCKED, "another vzd already serves `%s` (lock `%s` is held)",
+		return vz_fail(err, VZ_LOCKED,
+			       "another vzd already serves `%s` (lock `%s` is held)",
 			       g->socket_path, path);
 	return take_fd(&fd);
 }
@@ -58,7 +60,8 @@ static int listen_socket(const char *path, vz_error *err)
 	cleanup_close int fd = -1;
 
 	if (strlen(path) >= sizeof(addr.sun_path))
-		return vz_fail(err, VZ_INVALID_PARAMETER_VALUE, "socket path `%s` is too long", path);
+		return vz_fail(err, VZ_INVALID_PARAMETER_VALUE, "socket path `%s` is too long",
+			       path);
 	strcpy(addr.sun_path, path);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
@@ -144,9 +147,9 @@ static void *onboot_main(void *arg)
 static int parse_args(int argc, char **argv, const char **conf, bool *debug, bool *use_syslog)
 {
 	static const struct option opts[] = {
-		{"vz-conf", required_argument, NULL, 'c'}, {"debug", no_argument, NULL, 'd'},
-		{"syslog", no_argument, NULL, 's'},        {"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'},       {NULL, 0, NULL, 0},
+	    {"vz-conf", required_argument, NULL, 'c'}, {"debug", no_argument, NULL, 'd'},
+	    {"syslog", no_argument, NULL, 's'},	       {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},       {NULL, 0, NULL, 0},
 	};
 	int c;
 
@@ -223,8 +226,8 @@ int main(int argc, char **argv)
 		vzd_log(LOG_ERR, "%s", err.msg);
 		return err.code ? err.code : 1;
 	}
-	vzd_log(LOG_NOTICE, "vzd %s listening on %s (state root %s)", PACKAGE_VERSION, srv.g->socket_path,
-		srv.g->path);
+	vzd_log(LOG_NOTICE, "vzd %s listening on %s (state root %s)", PACKAGE_VERSION,
+		srv.g->socket_path, srv.g->path);
 	rc = vzd_serve(&srv);
 	unlink(srv.g->socket_path);
 	return rc < 0 ? VZ_SYSTEM_ERROR : 0;

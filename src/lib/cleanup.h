@@ -57,11 +57,11 @@ static inline void vz_strv_freep(char ***v)
 	*v = NULL;
 }
 
-#define cleanup_free    __attribute__((cleanup(vz_freep)))
-#define cleanup_close   __attribute__((cleanup(vz_closep)))
-#define cleanup_fclose  __attribute__((cleanup(vz_fclosep)))
+#define cleanup_free	 __attribute__((cleanup(vz_freep)))
+#define cleanup_close	 __attribute__((cleanup(vz_closep)))
+#define cleanup_fclose	 __attribute__((cleanup(vz_fclosep)))
 #define cleanup_closedir __attribute__((cleanup(vz_closedirp)))
-#define cleanup_strv    __attribute__((cleanup(vz_strv_freep)))
+#define cleanup_strv	 __attribute__((cleanup(vz_strv_freep)))
 
 static inline void *vz_steal_ptr(void *pp)
 {

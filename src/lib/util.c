@@ -129,7 +129,8 @@ int vz_read_file(const char *path, size_t max, char **ret_buf, size_t *ret_len, 
 		len += (size_t)n;
 	}
 	if (len > max)
-		return vz_fail(err, VZ_INVALID_PARAMETER_VALUE, "`%s` is larger than %zu bytes", path, max);
+		return vz_fail(err, VZ_INVALID_PARAMETER_VALUE, "`%s` is larger than %zu bytes",
+			       path, max);
 	buf[len] = '\0';
 	if (ret_len)
 		*ret_len = len;

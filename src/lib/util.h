@@ -10,7 +10,8 @@
 #include "error.h"
 
 /* Read a whole file (at most @max bytes) into a NUL-terminated buffer. */
-VZ_EXPORT int vz_read_file(const char *path, size_t max, char **ret_buf, size_t *ret_len, vz_error *err);
+VZ_EXPORT int vz_read_file(const char *path, size_t max, char **ret_buf, size_t *ret_len,
+			   vz_error *err);
 
 /* Read a small file relative to @dirfd (e.g. a cgroup or /proc entry);
  * trailing newline stripped. */
@@ -21,7 +22,8 @@ int vz_write_file_at(int dirfd, const char *name, const char *data, size_t len, 
 
 /* Replace @path atomically: write a temp file beside it, fsync, rename,
  * fsync the directory.  A crash leaves either the old or the new file. */
-VZ_EXPORT int vz_write_file_atomic(const char *path, const char *data, size_t len, mode_t mode, vz_error *err);
+VZ_EXPORT int vz_write_file_atomic(const char *path, const char *data, size_t len, mode_t mode,
+				   vz_error *err);
 
 /* mkdir -p; existing directories are fine. */
 VZ_EXPORT int vz_mkdir_p(const char *path, mode_t mode, vz_error *err);

@@ -123,19 +123,21 @@ static int recv_exact(int sock, void *buf, size_t len, int *ret_fds, size_t max_
 			if (errno == EINTR)
 				continue;
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				return vz_fail(err, VZ_SYSTEM_ERROR, "timed out waiting for the peer");
+				return vz_fail(err, VZ_SYSTEM_ERROR,
+					       "timed out waiting for the peer");
 			return vz_fail_errno(err, VZ_SYSTEM_ERROR, "receive message");
 		}
 		take_fds(&mh, ret_fds, max_fds, ret_n);
 		if (n == 0)
-			return vz_fail(err, VZ_SYSTEM_ERROR, got ? "connection closed mid-message"
-								 : "connection closed");
+			return vz_fail(err, VZ_SYSTEM_ERROR,
+				       got ? "connection closed mid-message" : "connection closed");
 		got += (size_t)n;
 	}
 	return 0;
 }
 
-int vz_proto_recv(int sock, json_t **ret, int *ret_fds, size_t max_fds, size_t *ret_n_fds, vz_error *err)
+int vz_proto_recv(int sock, json_t **ret, int *ret_fds, size_t max_fds, size_t *ret_n_fds,
+		  vz_error *err)
 {
 	unsigned char hdr[4];
 	cleanup_free char *body = NULL;
@@ -147,7 +149,8 @@ int vz_proto_recv(int sock, json_t **ret, int *ret_fds, size_t max_fds, size_t *
 		goto fail;
 	len = vz_proto_get_len(hdr);
 	if (len == 0 || len > VZ_PROTO_MAX_MSG) {
-		vz_fail(err, VZ_SYSTEM_ERROR, "bad message length %zu (limit %d)", len, VZ_PROTO_MAX_MSG);
+		vz_fail(err, VZ_SYSTEM_ERROR, "bad message length %zu (limit %d)", len,
+			VZ_PROTO_MAX_MSG);
 		goto fail;
 	}
 	body = vz_xcalloc(1, len + 1);
@@ -174,8 +177,9 @@ fail:
 
 json_t *vz_proto_error_reply(const vz_error *err)
 {
-	return json_pack("{s:b, s:i, s:i, s:s}", "ok", 0, "code", err->code ? err->code : VZ_SYSTEM_ERROR,
-			 "errno", err->errnum, "error", err->msg[0] ? err->msg : "unknown error");
+	return json_pack("{s:b, s:i, s:i, s:s}", "ok", 0, "code",
+			 err->code ? err->code : VZ_SYSTEM_ERROR, "errno", err->errnum, "error",
+			 err->msg[0] ? err->msg : "unknown error");
 }
 
 json_t *vz_proto_ok_reply(json_t *result)

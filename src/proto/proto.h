@@ -25,7 +25,8 @@ VZ_EXPORT int vz_proto_send(int sock, json_t *msg, const int *fds, size_t n_fds,
  * @max_fds, O_CLOEXEC) and counted in *@ret_n_fds; extra ones are closed.
  * EOF before the first byte gives code VZ_SYSTEM_ERROR with errnum 0 and
  * *ret = NULL-free failure ("connection closed"). */
-VZ_EXPORT int vz_proto_recv(int sock, json_t **ret, int *ret_fds, size_t max_fds, size_t *ret_n_fds, vz_error *err);
+VZ_EXPORT int vz_proto_recv(int sock, json_t **ret, int *ret_fds, size_t max_fds, size_t *ret_n_fds,
+			    vz_error *err);
 
 /* Encode/decode the length prefix (exposed for tests and the fuzzer). */
 void vz_proto_put_len(unsigned char out[4], size_t len);

@@ -19,44 +19,48 @@
 
 /* Take the container's lock (LOCKDIR/CTID.lck), waiting up to @timeout_s
  * seconds; VZ_LOCKED if it stays busy.  Returns the lock fd (>= 0). */
-VZ_EXPORT int vz_ct_lock(const struct vz_global_conf *g, const char *ctid, unsigned timeout_s, vz_error *err);
+VZ_EXPORT int vz_ct_lock(const struct vz_global_conf *g, const char *ctid, unsigned timeout_s,
+			 vz_error *err);
 VZ_EXPORT void vz_ct_unlock(int lock_fd);
 
 /* ---- state ------------------------------------------------------------ */
 
 struct vz_ct_status {
-	bool exists;   /* CTID.conf is there */
-	bool mounted;  /* VE_ROOT is a mount point */
-	bool running;  /* its init is alive */
+	bool exists;	/* CTID.conf is there */
+	bool mounted;	/* VE_ROOT is a mount point */
+	bool running;	/* its init is alive */
 	pid_t init_pid; /* host pid of the container's init, 0 if down */
-	size_t nproc;  /* processes in its cgroup */
+	size_t nproc;	/* processes in its cgroup */
 };
 
-VZ_EXPORT int vz_ct_status(const struct vz_global_conf *g, const char *ctid, struct vz_ct_status *ret, vz_error *err);
+VZ_EXPORT int vz_ct_status(const struct vz_global_conf *g, const char *ctid,
+			   struct vz_ct_status *ret, vz_error *err);
 
 /* CTIDs with a config file under CONF_DIR, in numeric order. */
 VZ_EXPORT int vz_ct_list(const struct vz_global_conf *g, char ***ret, vz_error *err);
 
 /* Open a pidfd of the running container's init; VZ_VE_NOT_RUNNING if down. */
-VZ_EXPORT int vz_ct_init_pidfd(const struct vz_global_conf *g, const char *ctid, pid_t *ret_pid, int *ret_pidfd, vz_error *err);
+VZ_EXPORT int vz_ct_init_pidfd(const struct vz_global_conf *g, const char *ctid, pid_t *ret_pid,
+			       int *ret_pidfd, vz_error *err);
 
 /* ---- create / destroy / set ------------------------------------------- */
 
 struct vz_create_opts {
 	const char *ostemplate; /* NULL: DEF_OSTEMPLATE */
-	const char *config;     /* sample name; NULL: CONFIGFILE */
+	const char *config;	/* sample name; NULL: CONFIGFILE */
 	const char *hostname;
-	const char *const *ipadd; /* NULL-terminated, may be NULL */
-	const char *private_path; /* VE_PRIVATE override */
-	const char *root_path;    /* VE_ROOT override */
+	const char *const *ipadd;	   /* NULL-terminated, may be NULL */
+	const char *private_path;	   /* VE_PRIVATE override */
+	const char *root_path;		   /* VE_ROOT override */
 	const char *local_uid, *local_gid; /* overrides of the default id range */
 };
 
 /* Progress messages for long operations; may be NULL. */
 typedef void (*vz_progress_fn)(void *data, const char *msg);
 
-VZ_EXPORT int vz_ct_create(const struct vz_global_conf *g, const char *ctid, const struct vz_create_opts *o,
-			   vz_progress_fn progress, void *pdata, vz_error *err);
+VZ_EXPORT int vz_ct_create(const struct vz_global_conf *g, const char *ctid,
+			   const struct vz_create_opts *o, vz_progress_fn progress, void *pdata,
+			   vz_error *err);
 VZ_EXPORT int vz_ct_destroy(const struct vz_global_conf *g, const char *ctid, vz_error *err);
 
 /* Template names available in the cache, sorted. */
@@ -64,17 +68,18 @@ VZ_EXPORT int vz_template_list(const struct vz_global_conf *g, char ***ret, vz_e
 
 enum vz_param_op { VZ_PARAM_SET, VZ_PARAM_ADD, VZ_PARAM_DEL };
 struct vz_param {
-	const char *key;   /* CTID.conf key */
+	const char *key;     /* CTID.conf key */
 	enum vz_param_op op; /* ADD/DEL for list keys (IP_ADDRESS, NAMESERVER, ...) */
-	const char *value; /* for DEL of IP_ADDRESS, "all" removes every address */
+	const char *value;   /* for DEL of IP_ADDRESS, "all" removes every address */
 };
 
 /* Validate all @params first (nothing changes if one is bad), apply what can
  * change live to a running container, and with @save write CTID.conf.
  * *@ret_pending (may be NULL) is set when some saved values only take
  * effect at the next start. */
-VZ_EXPORT int vz_ct_set(const struct vz_global_conf *g, const char *ctid, const struct vz_param *params,
-			size_t n, bool save, bool *ret_pending, vz_error *err);
+VZ_EXPORT int vz_ct_set(const struct vz_global_conf *g, const char *ctid,
+			const struct vz_param *params, size_t n, bool save, bool *ret_pending,
+			vz_error *err);
 
 /* ---- mount / start / stop --------------------------------------------- */
 
@@ -83,42 +88,47 @@ VZ_EXPORT int vz_ct_umount(const struct vz_global_conf *g, const char *ctid, vz_
 VZ_EXPORT int vz_ct_start(const struct vz_global_conf *g, const char *ctid, vz_error *err);
 
 struct vz_stop_opts {
-	bool fast;          /* kill at once, no /sbin/halt */
-	int timeout_s;      /* < 0: STOP_TIMEOUT */
+	bool fast;     /* kill at once, no /sbin/halt */
+	int timeout_s; /* < 0: STOP_TIMEOUT */
 };
-VZ_EXPORT int vz_ct_stop(const struct vz_global_conf *g, const char *ctid, const struct vz_stop_opts *o, vz_error *err);
+VZ_EXPORT int vz_ct_stop(const struct vz_global_conf *g, const char *ctid,
+			 const struct vz_stop_opts *o, vz_error *err);
 
 /* Release what a container that ended by itself left behind (cgroup, the
  * VE_ROOT mount made by start).  Nothing to do is not an error. */
-VZ_EXPORT int vz_ct_cleanup_stopped(const struct vz_global_conf *g, const char *ctid, vz_error *err);
+VZ_EXPORT int vz_ct_cleanup_stopped(const struct vz_global_conf *g, const char *ctid,
+				    vz_error *err);
 
 /* Finish interrupted destroys and clean up containers that ended while no
  * vzd was watching.  For vzd start-up; per-container failures are reported
  * through @report and do not stop the sweep. */
-VZ_EXPORT void vz_reconcile(const struct vz_global_conf *g, void (*report)(void *data, const char *ctid, const vz_error *err), void *data);
+VZ_EXPORT void vz_reconcile(const struct vz_global_conf *g,
+			    void (*report)(void *data, const char *ctid, const vz_error *err),
+			    void *data);
 
 /* ---- processes inside a running container ----------------------------- */
 
 struct vz_spawn_opts {
-	char *const *argv;   /* argv[0] is looked up in the container's PATH */
-	char *const *envp;   /* NULL: a minimal default environment */
-	int stdio[3];        /* used when !pty; -1 means /dev/null */
-	bool pty;            /* allocate a pty in the container's devpts */
+	char *const *argv;	   /* argv[0] is looked up in the container's PATH */
+	char *const *envp;	   /* NULL: a minimal default environment */
+	int stdio[3];		   /* used when !pty; -1 means /dev/null */
+	bool pty;		   /* allocate a pty in the container's devpts */
 	unsigned short rows, cols; /* initial pty size */
-	const char *term;    /* TERM for a pty session */
+	const char *term;	   /* TERM for a pty session */
 };
 
 /* Start a process in the container's namespaces and cgroup, as container
  * root.  Returns the pid of a host-side helper whose exit status mirrors the
  * process's (vz_child_wait); with @o->pty, *@ret_master is the pty master. */
-VZ_EXPORT int vz_ct_spawn(const struct vz_global_conf *g, const char *ctid, const struct vz_spawn_opts *o,
-			  pid_t *ret_pid, int *ret_master, vz_error *err);
+VZ_EXPORT int vz_ct_spawn(const struct vz_global_conf *g, const char *ctid,
+			  const struct vz_spawn_opts *o, pid_t *ret_pid, int *ret_master,
+			  vz_error *err);
 
 /* Wait for a helper from vz_ct_spawn; *@ret_code is a shell-style exit code. */
 VZ_EXPORT int vz_ct_spawn_wait(pid_t pid, int *ret_code, vz_error *err);
 
 /* Shortcut: run @argv with stdio from @stdio and wait. */
-VZ_EXPORT int vz_ct_exec(const struct vz_global_conf *g, const char *ctid, char *const *argv, const int stdio[3],
-			 int *ret_code, vz_error *err);
+VZ_EXPORT int vz_ct_exec(const struct vz_global_conf *g, const char *ctid, char *const *argv,
+			 const int stdio[3], int *ret_code, vz_error *err);
 
 #endif

@@ -32,8 +32,8 @@ static int load_sample(const struct vz_global_conf *g, const char *name, bool ex
 		return 0;
 	}
 	if (err->errnum == ENOENT)
-		return vz_fail(err, VZ_NOVECONFIG, "sample configuration `%s` not found (--config %s)",
-			       path, name);
+		return vz_fail(err, VZ_NOVECONFIG,
+			       "sample configuration `%s` not found (--config %s)", path, name);
 	return vz_error_wrap(err, "sample configuration");
 }
 
@@ -55,8 +55,9 @@ static char *join_words(const char *const *v)
 
 /* Build the new CTID.conf text from the sample plus the create options, and
  * parse it back so every value is validated before anything is created. */
-static int build_conf(const struct vz_global_conf *g, const char *ctid, const struct vz_create_opts *o,
-		      const char *ostemplate, struct vz_ct_conf **ret, vz_error *err)
+static int build_conf(const struct vz_global_conf *g, const char *ctid,
+		      const struct vz_create_opts *o, const char *ostemplate,
+		      struct vz_ct_conf **ret, vz_error *err)
 {
 	cleanup_kvfile struct vz_kvfile *kv = NULL;
 	cleanup_free char *path = vz_ct_conf_path(g, ctid);
@@ -104,12 +105,13 @@ static int check_new_ctid(const struct vz_global_conf *g, const char *ctid, vz_e
 			       "invalid CTID `%s`: expected a number from 1 to 2147483647", ctid);
 	path = vz_ct_conf_path(g, ctid);
 	if (vz_path_exists(path))
-		return vz_fail(err, VZ_FS_PRVT_AREA_EXIST, "container %s already exists (config `%s`)",
-			       ctid, path);
+		return vz_fail(err, VZ_FS_PRVT_AREA_EXIST,
+			       "container %s already exists (config `%s`)", ctid, path);
 	if (vz_ct_status(g, ctid, &st, err) < 0)
 		return -1;
 	if (st.running)
-		return vz_fail(err, VZ_VE_RUNNING, "container %s has no config but is running", ctid);
+		return vz_fail(err, VZ_VE_RUNNING, "container %s has no config but is running",
+			       ctid);
 	return 0;
 }
 
@@ -154,10 +156,12 @@ fail:
 	return vz_error_wrap(err, "cannot create container %s", ctid);
 }
 
-static int finish_destroy(const struct vz_global_conf *g, const char *ctid, const char *destroyed, vz_error *err);
+static int finish_destroy(const struct vz_global_conf *g, const char *ctid, const char *destroyed,
+			  vz_error *err);
 
 /* Remove what a destroyed container left; @c comes from its (renamed) config. */
-static int remove_container_files(const struct vz_global_conf *g, const struct vz_ct_conf *c, vz_error *err)
+static int remove_container_files(const struct vz_global_conf *g, const struct vz_ct_conf *c,
+				  vz_error *err)
 {
 	cleanup_free char *marker = ct_running_marker(g, c->ctid);
 	cleanup_free char *lock = vz_strdup_printf("%s/%s.lck", g->lock_dir, c->ctid);
@@ -186,7 +190,8 @@ int vz_ct_destroy_finish(const struct vz_global_conf *g, const char *ctid, vz_er
 	return finish_destroy(g, ctid, destroyed, err);
 }
 
-static int finish_destroy(const struct vz_global_conf *g, const char *ctid, const char *destroyed, vz_error *err)
+static int finish_destroy(const struct vz_global_conf *g, const char *ctid, const char *destroyed,
+			  vz_error *err)
 {
 	cleanup_free char *text = NULL;
 	cleanup_ct_conf struct vz_ct_conf *c = NULL;
@@ -235,13 +240,14 @@ fail:
 
 static bool is_list_key(const char *key)
 {
-	return !strcmp(key, "IP_ADDRESS") || !strcmp(key, "NAMESERVER") || !strcmp(key, "SEARCHDOMAIN");
+	return !strcmp(key, "IP_ADDRESS") || !strcmp(key, "NAMESERVER") ||
+	       !strcmp(key, "SEARCHDOMAIN");
 }
 
 static bool is_fixed_key(const char *key)
 {
-	static const char *fixed[] = {"VE_ROOT", "VE_PRIVATE", "OSTEMPLATE", "LOCAL_UID", "LOCAL_GID",
-				      "PRIVILEGED"};
+	static const char *fixed[] = {"VE_ROOT",   "VE_PRIVATE", "OSTEMPLATE",
+				      "LOCAL_UID", "LOCAL_GID",	 "PRIVILEGED"};
 	for (size_t i = 0; i < VZ_ARRAY_SIZE(fixed); i++)
 		if (!strcmp(key, fixed[i]))
 			return true;
@@ -279,7 +285,8 @@ static int apply_param(struct vz_ct_conf *c, const struct vz_param *p, vz_error 
 			       "%s cannot be changed after the container was created", p->key);
 	if (p->op != VZ_PARAM_SET) {
 		if (!is_list_key(p->key))
-			return vz_fail(err, VZ_INVALID_PARAMETER_SYNTAX, "%s is not a list", p->key);
+			return vz_fail(err, VZ_INVALID_PARAMETER_SYNTAX, "%s is not a list",
+				       p->key);
 		value = edit_list(vz_kvfile_get(c->kv, p->key), p->op, p->value);
 	} else {
 		value = vz_xstrdup(p->value);
@@ -300,14 +307,15 @@ static int set_hostname_fn(void *arg)
 	return 0;
 }
 
-static int apply_live(const struct vz_global_conf *g, const struct vz_ct_conf *c, const struct vz_param *params,
-		      size_t n, bool *pending, vz_error *err)
+static int apply_live(const struct vz_global_conf *g, const struct vz_ct_conf *c,
+		      const struct vz_param *params, size_t n, bool *pending, vz_error *err)
 {
 	for (size_t i = 0; i < n; i++) {
 		if (!strcmp(params[i].key, "HOSTNAME")) {
 			if (ct_run_fn(g, c->ctid, set_hostname_fn, c->hostname, err) < 0)
 				return vz_error_wrap(err, "set host name");
-		} else if (strcmp(params[i].key, "ONBOOT") && strcmp(params[i].key, "DESCRIPTION") &&
+		} else if (strcmp(params[i].key, "ONBOOT") &&
+			   strcmp(params[i].key, "DESCRIPTION") &&
 			   strcmp(params[i].key, "DISABLED")) {
 			/* Resource limits and networking are applied live by the
 			 * subsystems that own them; until then they wait for a start. */
@@ -317,15 +325,16 @@ static int apply_live(const struct vz_global_conf *g, const struct vz_ct_conf *c
 	return 0;
 }
 
-int vz_ct_set(const struct vz_global_conf *g, const char *ctid, const struct vz_param *params, size_t n,
-	      bool save, bool *ret_pending, vz_error *err)
+int vz_ct_set(const struct vz_global_conf *g, const char *ctid, const struct vz_param *params,
+	      size_t n, bool save, bool *ret_pending, vz_error *err)
 {
 	cleanup_ct_conf struct vz_ct_conf *c = NULL;
 	struct vz_ct_status st;
 	bool pending = false;
 
 	if (n == 0)
-		return vz_fail(err, VZ_INVALID_PARAMETER_SYNTAX, "no parameters to set for container %s", ctid);
+		return vz_fail(err, VZ_INVALID_PARAMETER_SYNTAX,
+			       "no parameters to set for container %s", ctid);
 	if (vz_ct_conf_load(g, ctid, &c, err) < 0)
 		return -1;
 	for (size_t i = 0; i < n; i++)

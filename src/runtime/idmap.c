@@ -18,9 +18,10 @@ int vz_idmap_validate(const struct vz_idmap *m, vz_error *err)
 	if (m->size == 0)
 		return vz_fail(err, VZ_INVALID_PARAMETER_VALUE, "id range size is 0");
 	if (m->host_uid == 0 || m->host_gid == 0)
-		return vz_fail(err, VZ_INVALID_PARAMETER_VALUE,
-			       "container root must not map to host root (LOCAL_UID/LOCAL_GID is 0); "
-			       "use PRIVILEGED=\"yes\" to run without a user namespace");
+		return vz_fail(
+		    err, VZ_INVALID_PARAMETER_VALUE,
+		    "container root must not map to host root (LOCAL_UID/LOCAL_GID is 0); "
+		    "use PRIVILEGED=\"yes\" to run without a user namespace");
 	if ((uint64_t)m->host_uid + m->size - 1 > UINT32_MAX - 1 ||
 	    (uint64_t)m->host_gid + m->size - 1 > UINT32_MAX - 1)
 		return vz_fail(err, VZ_INVALID_PARAMETER_VALUE,
@@ -53,7 +54,8 @@ static int write_map(pid_t pid, const char *file, uint32_t base, uint32_t size, 
 	if (fd < 0)
 		return vz_fail_errno(err, VZ_SYSTEM_ERROR, "open `%s`", path);
 	if (write(fd, buf, (size_t)n) != n)
-		return vz_fail_errno(err, VZ_SYSTEM_ERROR, "write `%.*s` to `%s`", n - 1, buf, path);
+		return vz_fail_errno(err, VZ_SYSTEM_ERROR, "write `%.*s` to `%s`", n - 1, buf,
+				     path);
 	return 0;
 }
 
@@ -107,6 +109,7 @@ int vz_idmap_shift_tree(const char *path, const struct vz_idmap *m, vz_error *er
 	if (rc < 0)
 		return vz_fail_errno(err, VZ_FS_NEW_VE_PRVT, "walk `%s`", path);
 	if (rc > 0)
-		return vz_error_set(err, VZ_FS_NEW_VE_PRVT, shift_errno, "change owner of `%s`", shift_path);
+		return vz_error_set(err, VZ_FS_NEW_VE_PRVT, shift_errno, "change owner of `%s`",
+				    shift_path);
 	return 0;
 }

@@ -11,7 +11,7 @@
 struct vz_idmap {
 	uint32_t host_uid; /* LOCAL_UID: host uid of container root */
 	uint32_t host_gid; /* LOCAL_GID */
-	uint32_t size;     /* ids mapped (USERNS_SIZE) */
+	uint32_t size;	   /* ids mapped (USERNS_SIZE) */
 };
 
 /* Refuse ranges that wrap around 2^32 or include host root. */

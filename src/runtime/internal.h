@@ -7,7 +7,8 @@
 #include "runtime/idmap.h"
 
 /* The container's cgroup handle, from the state root. */
-int ct_cgroup(const struct vz_global_conf *g, const char *ctid, struct vz_cgroup **ret, vz_error *err);
+int ct_cgroup(const struct vz_global_conf *g, const char *ctid, struct vz_cgroup **ret,
+	      vz_error *err);
 
 /* VZ_RUN_DIR/CTID.running: present from a start until its cleanup, so that a
  * container which ended while no vzd watched can be told from one the admin
@@ -19,7 +20,8 @@ void ct_idmap(const struct vz_global_conf *g, const struct vz_ct_conf *c, struct
 
 /* Find the container's init among its cgroup's processes: the one that is
  * pid 1 in a pid namespace one level below ours. */
-int ct_find_init(const struct vz_global_conf *g, const char *ctid, pid_t *ret_pid, size_t *ret_nproc, vz_error *err);
+int ct_find_init(const struct vz_global_conf *g, const char *ctid, pid_t *ret_pid,
+		 size_t *ret_nproc, vz_error *err);
 
 /* Wait up to @timeout_ms for a pidfd to report exit; 1 exited, 0 timeout. */
 int ct_pidfd_wait(int pidfd, int timeout_ms);
@@ -38,6 +40,7 @@ int vz_ct_destroy_finish(const struct vz_global_conf *g, const char *ctid, vz_er
 
 /* Run @fn(@arg) in a helper that joined the container's namespaces as its
  * root; the helper's return value is its exit status. */
-int ct_run_fn(const struct vz_global_conf *g, const char *ctid, int (*fn)(void *), void *arg, vz_error *err);
+int ct_run_fn(const struct vz_global_conf *g, const char *ctid, int (*fn)(void *), void *arg,
+	      vz_error *err);
 
 #endif

@@ -19,7 +19,8 @@
 static int lock_path_is_fd(const char *path, int fd)
 {
 	struct stat a, b;
-	return fstat(fd, &a) == 0 && stat(path, &b) == 0 && a.st_ino == b.st_ino && a.st_dev == b.st_dev;
+	return fstat(fd, &a) == 0 && stat(path, &b) == 0 && a.st_ino == b.st_ino &&
+	       a.st_dev == b.st_dev;
 }
 
 int vz_ct_lock(const struct vz_global_conf *g, const char *ctid, unsigned timeout_s, vz_error *err)
@@ -35,14 +36,18 @@ int vz_ct_lock(const struct vz_global_conf *g, const char *ctid, unsigned timeou
 	for (;;) {
 		cleanup_close int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 		if (fd < 0)
-			return vz_fail_errno(err, VZ_SYSTEM_ERROR, "lock container %s: open `%s`", ctid, path);
+			return vz_fail_errno(err, VZ_SYSTEM_ERROR, "lock container %s: open `%s`",
+					     ctid, path);
 		while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
 			if (errno != EWOULDBLOCK && errno != EINTR)
-				return vz_fail_errno(err, VZ_SYSTEM_ERROR, "lock container %s", ctid);
+				return vz_fail_errno(err, VZ_SYSTEM_ERROR, "lock container %s",
+						     ctid);
 			if (vz_now_ms() >= deadline)
-				return vz_fail(err, VZ_LOCKED,
-					       "container %s is locked: another command on it did not "
-					       "finish within %u s", ctid, timeout_s);
+				return vz_fail(
+				    err, VZ_LOCKED,
+				    "container %s is locked: another command on it did not "
+				    "finish within %u s",
+				    ctid, timeout_s);
 			usleep(5000);
 		}
 		if (lock_path_is_fd(path, fd))

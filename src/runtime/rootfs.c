@@ -24,8 +24,8 @@
 
 /* Host-sensitive /proc files hidden behind /dev/null. */
 static const char *const proc_masked_files[] = {
-	"kcore", "keys", "key-users", "timer_list", "sched_debug", "latency_stats",
-	"kpagecount", "kpageflags", "kpagecgroup", "sysrq-trigger", "kallsyms", "config.gz",
+    "kcore",	  "keys",	"key-users",   "timer_list",	"sched_debug", "latency_stats",
+    "kpagecount", "kpageflags", "kpagecgroup", "sysrq-trigger", "kallsyms",    "config.gz",
 };
 /* /proc directories hidden behind an empty read-only tmpfs. */
 static const char *const proc_masked_dirs[] = {"acpi", "scsi", "driver"};
@@ -38,7 +38,8 @@ static int do_mount(const char *src, const char *dst, const char *type, unsigned
 		    const char *data, vz_error *err)
 {
 	if (mount(src, dst, type, flags, data) < 0)
-		return vz_fail_errno(err, VZ_FS_CANTMOUNT, "mount %s on `%s`", type ? type : (src ? src : "(remount)"), dst);
+		return vz_fail_errno(err, VZ_FS_CANTMOUNT, "mount %s on `%s`",
+				     type ? type : (src ? src : "(remount)"), dst);
 	return 0;
 }
 
@@ -85,7 +86,8 @@ static int mount_proc(const char *root, vz_error *err)
 		return -1;
 	for (size_t i = 0; i < VZ_ARRAY_SIZE(proc_masked_files); i++) {
 		snprintf(path, sizeof(path), "%s/%s", proc, proc_masked_files[i]);
-		if (access(path, F_OK) == 0 && do_mount("/dev/null", path, NULL, MS_BIND, NULL, err) < 0)
+		if (access(path, F_OK) == 0 &&
+		    do_mount("/dev/null", path, NULL, MS_BIND, NULL, err) < 0)
 			return -1;
 	}
 	for (size_t i = 0; i < VZ_ARRAY_SIZE(proc_masked_dirs); i++) {
@@ -114,9 +116,9 @@ static int mount_sys(const char *root, vz_error *err)
 static int dev_symlinks(const char *dev, vz_error *err)
 {
 	static const char *const links[][2] = {
-		{"pts/ptmx", "ptmx"},        {"/proc/self/fd", "fd"},
-		{"/proc/self/fd/0", "stdin"}, {"/proc/self/fd/1", "stdout"},
-		{"/proc/self/fd/2", "stderr"},
+	    {"pts/ptmx", "ptmx"},	   {"/proc/self/fd", "fd"},
+	    {"/proc/self/fd/0", "stdin"},  {"/proc/self/fd/1", "stdout"},
+	    {"/proc/self/fd/2", "stderr"},
 	};
 	char path[4096];
 
@@ -134,22 +136,26 @@ static int mount_dev(const char *root, vz_error *err)
 	char path[4096], src[64];
 
 	if (ensure_dir(dev, err) < 0 ||
-	    do_mount("tmpfs", dev, "tmpfs", MS_NOSUID | MS_NOEXEC | MS_STRICTATIME, "mode=755,size=64k", err) < 0)
+	    do_mount("tmpfs", dev, "tmpfs", MS_NOSUID | MS_NOEXEC | MS_STRICTATIME,
+		     "mode=755,size=64k", err) < 0)
 		return -1;
 	for (size_t i = 0; i < VZ_ARRAY_SIZE(dev_nodes); i++) {
 		snprintf(path, sizeof(path), "%s/%s", dev, dev_nodes[i]);
 		snprintf(src, sizeof(src), "/dev/%s", dev_nodes[i]);
-		if (ensure_file(path, 0666, err) < 0 || do_mount(src, path, NULL, MS_BIND, NULL, err) < 0)
+		if (ensure_file(path, 0666, err) < 0 ||
+		    do_mount(src, path, NULL, MS_BIND, NULL, err) < 0)
 			return -1;
 	}
 	/* No console yet: /dev/console is /dev/null, so nothing in the container
 	 * holds a tty whose master vz does not own (that would block CRIU). */
 	snprintf(path, sizeof(path), "%s/console", dev);
-	if (ensure_file(path, 0600, err) < 0 || do_mount("/dev/null", path, NULL, MS_BIND, NULL, err) < 0)
+	if (ensure_file(path, 0600, err) < 0 ||
+	    do_mount("/dev/null", path, NULL, MS_BIND, NULL, err) < 0)
 		return -1;
 	snprintf(path, sizeof(path), "%s/pts", dev);
 	if (ensure_dir(path, err) < 0 ||
-	    do_mount("devpts", path, "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620,gid=5", err) < 0)
+	    do_mount("devpts", path, "devpts", MS_NOSUID | MS_NOEXEC,
+		     "newinstance,ptmxmode=0666,mode=0620,gid=5", err) < 0)
 		return -1;
 	snprintf(path, sizeof(path), "%s/shm", dev);
 	if (ensure_dir(path, err) < 0 ||

@@ -34,11 +34,11 @@
 #define SPAWN_TIMEOUT_MS 30000
 
 static char *const default_env[] = {
-	"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-	"HOME=/root",
-	"TERM=dumb",
-	"container=vz",
-	NULL,
+    "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+    "HOME=/root",
+    "TERM=dumb",
+    "container=vz",
+    NULL,
 };
 
 struct join {
@@ -51,7 +51,8 @@ struct join {
  * namespace, then become its root. */
 static int join_container(const struct join *j, vz_error *err)
 {
-	int flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWCGROUP;
+	int flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET |
+		    CLONE_NEWCGROUP;
 
 	if (!j->privileged)
 		flags |= CLONE_NEWUSER;
@@ -59,7 +60,8 @@ static int join_container(const struct join *j, vz_error *err)
 		return -1;
 	if (setns(j->pidfd, flags) < 0)
 		return vz_fail_errno(err, VZ_SYSTEM_ERROR, "join the container's namespaces");
-	if (!j->privileged && (setresgid(0, 0, 0) < 0 || setgroups(0, NULL) < 0 || setresuid(0, 0, 0) < 0))
+	if (!j->privileged &&
+	    (setresgid(0, 0, 0) < 0 || setgroups(0, NULL) < 0 || setresuid(0, 0, 0) < 0))
 		return vz_fail_errno(err, VZ_SYSTEM_ERROR, "become container root");
 	return 0;
 }
@@ -88,7 +90,8 @@ static int setup_stdio(const struct vz_spawn_opts *o, int slave, vz_error *err)
 {
 	if (slave >= 0) {
 		if (setsid() < 0 || ioctl(slave, TIOCSCTTY, 0) < 0)
-			return vz_fail_errno(err, VZ_SYSTEM_ERROR, "make the pty the controlling terminal");
+			return vz_fail_errno(err, VZ_SYSTEM_ERROR,
+					     "make the pty the controlling terminal");
 		for (int i = 0; i < 3; i++)
 			if (dup2(slave, i) < 0)
 				return vz_fail_errno(err, VZ_SYSTEM_ERROR, "dup2");
@@ -103,7 +106,8 @@ static int setup_stdio(const struct vz_spawn_opts *o, int slave, vz_error *err)
 }
 
 /* The process in the container.  Never returns. */
-static void __attribute__((noreturn)) process_main(const struct vz_spawn_opts *o, int slave, int sync_fd)
+static void __attribute__((noreturn))
+process_main(const struct vz_spawn_opts *o, int slave, int sync_fd)
 {
 	vz_error err = {0};
 
@@ -118,14 +122,16 @@ static void __attribute__((noreturn)) process_main(const struct vz_spawn_opts *o
 	/* execvp searches the PATH of environ, so install the container's first. */
 	environ = (char **)(o->envp ? o->envp : default_env);
 	execvp(o->argv[0], o->argv);
-	vz_error_set(&err, errno == ENOENT ? VZ_EXEC_ERROR : VZ_SYSTEM_ERROR, errno, "exec `%s`", o->argv[0]);
+	vz_error_set(&err, errno == ENOENT ? VZ_EXEC_ERROR : VZ_SYSTEM_ERROR, errno, "exec `%s`",
+		     o->argv[0]);
 fail:
 	ct_sync_send_error(sync_fd, &err);
 	_exit(errno == ENOENT ? 127 : 126);
 }
 
 /* The helper: joins, forks the process, mirrors its exit status. */
-static void __attribute__((noreturn)) helper_main(const struct join *j, const struct vz_spawn_opts *o, int sync_fd)
+static void __attribute__((noreturn))
+helper_main(const struct join *j, const struct vz_spawn_opts *o, int sync_fd)
 {
 	vz_error err = {0};
 	int master = -1, slave = -1, status;
@@ -179,7 +185,8 @@ static int await_spawn(int fd, bool pty, int *ret_master, vz_error *err)
 	return 0;
 }
 
-static int load_join(const struct vz_global_conf *g, const char *ctid, struct join *j, vz_error *err)
+static int load_join(const struct vz_global_conf *g, const char *ctid, struct join *j,
+		     vz_error *err)
 {
 	cleanup_ct_conf struct vz_ct_conf *c = NULL;
 	pid_t pid;
@@ -203,8 +210,8 @@ static void join_release(struct join *j)
 	vz_cgroup_free(j->cg);
 }
 
-int vz_ct_spawn(const struct vz_global_conf *g, const char *ctid, const struct vz_spawn_opts *o, pid_t *ret_pid,
-		int *ret_master, vz_error *err)
+int vz_ct_spawn(const struct vz_global_conf *g, const char *ctid, const struct vz_spawn_opts *o,
+		pid_t *ret_pid, int *ret_master, vz_error *err)
 {
 	struct join j = {.pidfd = -1};
 	cleanup_close int parent_fd = -1;
@@ -247,8 +254,8 @@ int vz_ct_spawn_wait(pid_t pid, int *ret_code, vz_error *err)
 	return 0;
 }
 
-int vz_ct_exec(const struct vz_global_conf *g, const char *ctid, char *const *argv, const int stdio[3],
-	       int *ret_code, vz_error *err)
+int vz_ct_exec(const struct vz_global_conf *g, const char *ctid, char *const *argv,
+	       const int stdio[3], int *ret_code, vz_error *err)
 {
 	struct vz_spawn_opts o = {.argv = argv, .stdio = {stdio[0], stdio[1], stdio[2]}};
 	pid_t pid;
@@ -260,7 +267,8 @@ int vz_ct_exec(const struct vz_global_conf *g, const char *ctid, char *const *ar
 
 /* Run @fn in a helper that joined the container (no fork into its pid
  * namespace: for work such as sethostname that needs none). */
-int ct_run_fn(const struct vz_global_conf *g, const char *ctid, int (*fn)(void *), void *arg, vz_error *err)
+int ct_run_fn(const struct vz_global_conf *g, const char *ctid, int (*fn)(void *), void *arg,
+	      vz_error *err)
 {
 	struct join j = {.pidfd = -1};
 	int status;
@@ -279,7 +287,7 @@ int ct_run_fn(const struct vz_global_conf *g, const char *ctid, int (*fn)(void *
 	if (vz_child_wait(pid, &status, -1) < 0)
 		return vz_fail_errno(err, VZ_SYSTEM_ERROR, "wait for helper");
 	if (vz_child_exit_code(status) != 0)
-		return vz_fail(err, VZ_SYSTEM_ERROR, "helper in container %s failed (status %d)", ctid,
-			       vz_child_exit_code(status));
+		return vz_fail(err, VZ_SYSTEM_ERROR, "helper in container %s failed (status %d)",
+			       ctid, vz_child_exit_code(status));
 	return 0;
 }

@@ -43,10 +43,10 @@ struct launch {
 };
 
 static char *const init_env[] = {
-	"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-	"TERM=linux",
-	"container=vz",
-	NULL,
+    "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+    "TERM=linux",
+    "container=vz",
+    NULL,
 };
 
 static int become_root(bool privileged, vz_error *err)
@@ -74,7 +74,8 @@ static int stdio_to_devnull(vz_error *err)
 /* The container's init, before exec.  Never returns. */
 static void __attribute__((noreturn)) init_main(const struct launch *l, int go_fd)
 {
-	struct ct_rootfs_spec spec = {.root = l->c->ve_root, .hostname = l->c->hostname, .ctid = l->c->ctid};
+	struct ct_rootfs_spec spec = {
+	    .root = l->c->ve_root, .hostname = l->c->hostname, .ctid = l->c->ctid};
 	char *const argv[] = {"/sbin/init", NULL};
 	vz_error err = {0};
 	char go;
@@ -128,8 +129,9 @@ static void __attribute__((noreturn)) launcher_main(const struct launch *l)
 	}
 	close(go[0]);
 	if (pid < 0) {
-		vz_fail_errno(&err, errno == ENOMEM || errno == EAGAIN ? VZ_RESOURCE_ERROR : VZ_SYSTEM_ERROR,
-			      "clone the container init");
+		vz_fail_errno(
+		    &err, errno == ENOMEM || errno == EAGAIN ? VZ_RESOURCE_ERROR : VZ_SYSTEM_ERROR,
+		    "clone the container init");
 		goto fail;
 	}
 	if (!l->c->privileged && vz_idmap_write(pid, &l->map, &err) < 0) {
@@ -207,15 +209,17 @@ static int check_root_reachable(const char *root, vz_error *err)
 		struct stat st;
 		*slash = '\0';
 		if (stat(dir, &st) == 0 && !(st.st_mode & S_IXOTH))
-			return vz_fail(err, VZ_FS_CANTMOUNT,
-				       "VE_ROOT `%s` is below `%s`, which the container's unprivileged ids "
-				       "cannot enter (mode %o); allow it with chmod o+x",
-				       root, dir, st.st_mode & 07777);
+			return vz_fail(
+			    err, VZ_FS_CANTMOUNT,
+			    "VE_ROOT `%s` is below `%s`, which the container's unprivileged ids "
+			    "cannot enter (mode %o); allow it with chmod o+x",
+			    root, dir, st.st_mode & 07777);
 	}
 	return 0;
 }
 
-static int check_startable(const struct vz_global_conf *g, const struct vz_ct_conf *c, vz_error *err)
+static int check_startable(const struct vz_global_conf *g, const struct vz_ct_conf *c,
+			   vz_error *err)
 {
 	struct vz_ct_status st;
 	struct vz_idmap map;
@@ -227,9 +231,11 @@ static int check_startable(const struct vz_global_conf *g, const struct vz_ct_co
 	if (st.running)
 		return vz_fail(err, VZ_VE_RUNNING, "container is already running");
 	if (!vz_is_dir(c->ve_private))
-		return vz_fail(err, VZ_VE_PRIVATE_NOTEXIST, "private area `%s` does not exist", c->ve_private);
+		return vz_fail(err, VZ_VE_PRIVATE_NOTEXIST, "private area `%s` does not exist",
+			       c->ve_private);
 	ct_idmap(g, c, &map);
-	if (!c->privileged && (vz_idmap_validate(&map, err) < 0 || check_root_reachable(c->ve_root, err) < 0))
+	if (!c->privileged &&
+	    (vz_idmap_validate(&map, err) < 0 || check_root_reachable(c->ve_root, err) < 0))
 		return -1;
 	return 0;
 }
@@ -245,8 +251,8 @@ static int check_init(const struct vz_ct_conf *c, vz_error *err)
 }
 
 /* Undo a start that failed half way. */
-static void rollback(const struct vz_ct_conf *c, struct vz_cgroup *cg, pid_t init, bool mounted_here,
-		     const char *marker)
+static void rollback(const struct vz_ct_conf *c, struct vz_cgroup *cg, pid_t init,
+		     bool mounted_here, const char *marker)
 {
 	if (init > 0)
 		kill(init, SIGKILL);

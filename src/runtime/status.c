@@ -13,7 +13,8 @@
 #include "lib/util.h"
 #include "runtime/internal.h"
 
-int ct_cgroup(const struct vz_global_conf *g, const char *ctid, struct vz_cgroup **ret, vz_error *err)
+int ct_cgroup(const struct vz_global_conf *g, const char *ctid, struct vz_cgroup **ret,
+	      vz_error *err)
 {
 	return vz_cgroup_new(g->cgroup_root, g->cgroup_parent, ctid, g->cgroup_version, ret, err);
 }
@@ -44,7 +45,8 @@ static int nspid_levels(const char *status_path, pid_t *ret_innermost)
 		char *save = NULL;
 		if (strncmp(line, "NSpid:", 6) != 0)
 			continue;
-		for (char *tok = strtok_r(line + 6, " \t\n", &save); tok; tok = strtok_r(NULL, " \t\n", &save)) {
+		for (char *tok = strtok_r(line + 6, " \t\n", &save); tok;
+		     tok = strtok_r(NULL, " \t\n", &save)) {
 			levels++;
 			*ret_innermost = (pid_t)atoi(tok);
 		}
@@ -53,7 +55,8 @@ static int nspid_levels(const char *status_path, pid_t *ret_innermost)
 	return -1;
 }
 
-int ct_find_init(const struct vz_global_conf *g, const char *ctid, pid_t *ret_pid, size_t *ret_nproc, vz_error *err)
+int ct_find_init(const struct vz_global_conf *g, const char *ctid, pid_t *ret_pid,
+		 size_t *ret_nproc, vz_error *err)
 {
 	cleanup_free pid_t *pids = NULL;
 	struct vz_cgroup *cg = NULL;
@@ -87,7 +90,9 @@ int ct_pidfd_wait(int pidfd, int timeout_ms)
 	uint64_t deadline = vz_now_ms() + (uint64_t)(timeout_ms < 0 ? 0 : timeout_ms);
 
 	for (;;) {
-		int left = timeout_ms < 0 ? -1 : (int)(deadline > vz_now_ms() ? deadline - vz_now_ms() : 0);
+		int left = timeout_ms < 0
+			       ? -1
+			       : (int)(deadline > vz_now_ms() ? deadline - vz_now_ms() : 0);
 		int r = poll(&pfd, 1, left);
 		if (r > 0)
 			return 1;
@@ -105,7 +110,8 @@ static char *fallback_root(const struct vz_global_conf *g, const char *ctid)
 	return vz_expand_veid(g->ve_root, ctid);
 }
 
-int vz_ct_status(const struct vz_global_conf *g, const char *ctid, struct vz_ct_status *ret, vz_error *err)
+int vz_ct_status(const struct vz_global_conf *g, const char *ctid, struct vz_ct_status *ret,
+		 vz_error *err)
 {
 	cleanup_ct_conf struct vz_ct_conf *c = NULL;
 	cleanup_free char *root = NULL;
@@ -133,7 +139,8 @@ int vz_ct_status(const struct vz_global_conf *g, const char *ctid, struct vz_ct_
 	return 0;
 }
 
-int vz_ct_init_pidfd(const struct vz_global_conf *g, const char *ctid, pid_t *ret_pid, int *ret_pidfd, vz_error *err)
+int vz_ct_init_pidfd(const struct vz_global_conf *g, const char *ctid, pid_t *ret_pid,
+		     int *ret_pidfd, vz_error *err)
 {
 	pid_t pid;
 	int fd;
@@ -146,7 +153,8 @@ int vz_ct_init_pidfd(const struct vz_global_conf *g, const char *ctid, pid_t *re
 	if (fd < 0) {
 		if (errno == ESRCH)
 			return vz_fail(err, VZ_VE_NOT_RUNNING, "container %s is not running", ctid);
-		return vz_fail_errno(err, VZ_SYSTEM_ERROR, "container %s: pidfd_open(%d)", ctid, (int)pid);
+		return vz_fail_errno(err, VZ_SYSTEM_ERROR, "container %s: pidfd_open(%d)", ctid,
+				     (int)pid);
 	}
 	*ret_pid = pid;
 	*ret_pidfd = fd;
@@ -155,7 +163,8 @@ int vz_ct_init_pidfd(const struct vz_global_conf *g, const char *ctid, pid_t *re
 
 static int ctid_cmp(const void *a, const void *b)
 {
-	unsigned long x = strtoul(*(char *const *)a, NULL, 10), y = strtoul(*(char *const *)b, NULL, 10);
+	unsigned long x = strtoul(*(char *const *)a, NULL, 10),
+		      y = strtoul(*(char *const *)b, NULL, 10);
 	return x < y ? -1 : x > y;
 }
 

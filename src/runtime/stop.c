@@ -21,7 +21,8 @@ int vz_ct_mount(const struct vz_global_conf *g, const char *ctid, vz_error *err)
 	cleanup_ct_conf struct vz_ct_conf *c = NULL;
 	bool mounted;
 
-	if (vz_ct_conf_load(g, ctid, &c, err) < 0 || vz_is_mountpoint(c->ve_root, &mounted, err) < 0)
+	if (vz_ct_conf_load(g, ctid, &c, err) < 0 ||
+	    vz_is_mountpoint(c->ve_root, &mounted, err) < 0)
 		return -1;
 	if (mounted)
 		return vz_fail(err, VZ_VE_MOUNTED, "container %s is already mounted", ctid);
@@ -97,7 +98,8 @@ int vz_ct_cleanup_stopped(const struct vz_global_conf *g, const char *ctid, vz_e
 	return 0;
 }
 
-int vz_ct_stop(const struct vz_global_conf *g, const char *ctid, const struct vz_stop_opts *o, vz_error *err)
+int vz_ct_stop(const struct vz_global_conf *g, const char *ctid, const struct vz_stop_opts *o,
+	       vz_error *err)
 {
 	cleanup_ct_conf struct vz_ct_conf *c = NULL;
 	cleanup_close int pidfd = -1;
@@ -131,7 +133,8 @@ static void sweep_destroyed(const struct vz_global_conf *g,
 		size_t len = strlen(de->d_name), slen = strlen(suffix);
 		char ctid[32];
 		vz_error e = {0};
-		if (len <= slen || len - slen >= sizeof(ctid) || strcmp(de->d_name + len - slen, suffix))
+		if (len <= slen || len - slen >= sizeof(ctid) ||
+		    strcmp(de->d_name + len - slen, suffix))
 			continue;
 		memcpy(ctid, de->d_name, len - slen);
 		ctid[len - slen] = '\0';
@@ -143,7 +146,8 @@ static void sweep_destroyed(const struct vz_global_conf *g,
 	}
 }
 
-void vz_reconcile(const struct vz_global_conf *g, void (*report)(void *, const char *, const vz_error *), void *data)
+void vz_reconcile(const struct vz_global_conf *g,
+		  void (*report)(void *, const char *, const vz_error *), void *data)
 {
 	cleanup_strv char **ids = NULL;
 	vz_error e = {0};
@@ -157,7 +161,8 @@ void vz_reconcile(const struct vz_global_conf *g, void (*report)(void *, const c
 	for (char **id = ids; *id; id++) {
 		struct vz_ct_status st;
 		vz_error_clear(&e);
-		if (vz_ct_status(g, *id, &st, &e) < 0 || (!st.running && vz_ct_cleanup_stopped(g, *id, &e) < 0)) {
+		if (vz_ct_status(g, *id, &st, &e) < 0 ||
+		    (!st.running && vz_ct_cleanup_stopped(g, *id, &e) < 0)) {
 			if (report)
 				report(data, *id, &e);
 		}

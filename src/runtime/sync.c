@@ -67,7 +67,9 @@ int ct_sync_recv(int fd, struct ct_sync_msg *ret, int *ret_fd, int timeout_ms)
 		struct cmsghdr align;
 	} ctl;
 	struct iovec iov = {ret, sizeof(*ret)};
-	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf,
+	struct msghdr mh = {.msg_iov = &iov,
+			    .msg_iovlen = 1,
+			    .msg_control = ctl.buf,
 			    .msg_controllen = sizeof(ctl.buf)};
 	struct pollfd pfd = {.fd = fd, .events = POLLIN};
 	ssize_t n;

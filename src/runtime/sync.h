@@ -10,9 +10,9 @@
 
 enum ct_sync_type {
 	CT_SYNC_PID = 1, /* the launcher cloned the container init: pid */
-	CT_SYNC_ERROR,   /* setup failed: code, errnum, message */
-	CT_SYNC_EXEC,    /* setup done, exec follows */
-	CT_SYNC_FD,      /* a descriptor rides along (SCM_RIGHTS) */
+	CT_SYNC_ERROR,	 /* setup failed: code, errnum, message */
+	CT_SYNC_EXEC,	 /* setup done, exec follows */
+	CT_SYNC_FD,	 /* a descriptor rides along (SCM_RIGHTS) */
 };
 
 struct ct_sync_msg {

@@ -22,13 +22,16 @@ static int parent_dir(const char *path, vz_error *err)
 	return vz_mkdir_p(dir, 0755, err);
 }
 
-int vz_private_create(const char *tarball, const char *private_dir, const struct vz_idmap *map, vz_error *err)
+int vz_private_create(const char *tarball, const char *private_dir, const struct vz_idmap *map,
+		      vz_error *err)
 {
 	cleanup_free char *partial = vz_strdup_printf("%s.partial", private_dir);
-	char *tar_argv[] = {"/bin/tar", "--numeric-owner", "-xpzf", (char *)tarball, "-C", partial, NULL};
+	char *tar_argv[] = {"/bin/tar", "--numeric-owner", "-xpzf", (char *)tarball,
+			    "-C",	partial,	   NULL};
 
 	if (vz_path_exists(private_dir))
-		return vz_fail(err, VZ_FS_PRVT_AREA_EXIST, "private area `%s` already exists", private_dir);
+		return vz_fail(err, VZ_FS_PRVT_AREA_EXIST, "private area `%s` already exists",
+			       private_dir);
 	if (parent_dir(private_dir, err) < 0)
 		return vz_error_wrap(err, "create private area");
 	/* A .partial left by a crash mid-create is ours and incomplete. */
@@ -60,13 +63,15 @@ int vz_private_destroy(const char *private_dir, vz_error *err)
 int vz_root_mount(const char *private_dir, const char *root_dir, vz_error *err)
 {
 	if (!vz_is_dir(private_dir))
-		return vz_fail(err, VZ_VE_PRIVATE_NOTEXIST, "private area `%s` does not exist", private_dir);
+		return vz_fail(err, VZ_VE_PRIVATE_NOTEXIST, "private area `%s` does not exist",
+			       private_dir);
 	if (vz_mkdir_p(root_dir, 0755, err) < 0) {
 		err->code = VZ_FS_NEW_VE_ROOT;
 		return -1;
 	}
 	if (mount(private_dir, root_dir, NULL, MS_BIND, NULL) < 0)
-		return vz_fail_errno(err, VZ_FS_CANTMOUNT, "bind-mount `%s` on `%s`", private_dir, root_dir);
+		return vz_fail_errno(err, VZ_FS_CANTMOUNT, "bind-mount `%s` on `%s`", private_dir,
+				     root_dir);
 	/* Private: nothing mounted inside VE_ROOT later leaks to other mount
 	 * namespaces, and host mounts do not appear inside it. */
 	if (mount(NULL, root_dir, NULL, MS_PRIVATE, NULL) < 0) {

@@ -12,11 +12,13 @@
 
 /* Path of template @name in the cache; VZ_OSTEMPLATE_NOT_FOUND lists the
  * available ones when it is not there. */
-int vz_template_resolve(const struct vz_global_conf *g, const char *name, char **ret, vz_error *err);
+int vz_template_resolve(const struct vz_global_conf *g, const char *name, char **ret,
+			vz_error *err);
 
 /* Unpack template tarball @tarball into a new private area @private_dir and
  * give its files to @map.  Atomic: the area appears complete or not at all. */
-int vz_private_create(const char *tarball, const char *private_dir, const struct vz_idmap *map, vz_error *err);
+int vz_private_create(const char *tarball, const char *private_dir, const struct vz_idmap *map,
+		      vz_error *err);
 
 /* Remove a private area (does not cross mount points). */
 int vz_private_destroy(const char *private_dir, vz_error *err);

@@ -36,7 +36,8 @@ int vz_template_list(const struct vz_global_conf *g, char ***ret, vz_error *err)
 	}
 	while ((de = readdir(d))) {
 		size_t len = strlen(de->d_name);
-		if (de->d_name[0] == '.' || len <= slen || strcmp(de->d_name + len - slen, TEMPLATE_SUFFIX))
+		if (de->d_name[0] == '.' || len <= slen ||
+		    strcmp(de->d_name + len - slen, TEMPLATE_SUFFIX))
 			continue;
 		v = vz_xrealloc(v, (n + 2) * sizeof(char *));
 		v[n] = strndup(de->d_name, len - slen);

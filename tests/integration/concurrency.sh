@@ -5,7 +5,7 @@
 . "$(dirname "$0")/lib.sh"
 require_root
 ensure_template busybox || skip_all "cannot build the busybox template"
-plan 7
+plan 11
 instance_up main
 check_rc 0 "create 101" vzctl create 101
 rcs=$(for i in $(seq 1 10); do ( "$VZCTL_BIN" -q start 101 >/dev/null 2>&1; echo $? ) & done; wait)
@@ -20,6 +20,10 @@ for ct in 102 103 104; do vzctl -q start $ct & pids="$pids $!"; done
 wait $pids # not a bare wait: vzd runs in the background of this shell too
 elapsed=$(( ($(date +%s%N) - start) / 1000000 ))
 check "three different containers start concurrently" sh -c "for c in 102 103 104; do '$VZCTL_BIN' status \$c | grep -q running || exit 1; done"
+check "vzlist -H -o ctid -s -ctid sorts in reverse" test "$(vzlist -H -o ctid -s -ctid | tr -s ' \n' ' ')" = " 104 103 102 101 "
+check "vzlist -S shows no stopped container while all run" test -z "$(vzlist -S -H)"
+check "vzlist -j is a JSON array of the four containers" test "$(vzlist -j | grep -c '"ctid"')" -eq 4
+check "vzlist 102 shows only 102" test "$(vzlist -H -o ctid 102 | tr -d ' ')" = "102"
 rcs=$(for i in $(seq 1 5); do ( "$VZCTL_BIN" -q stop 101 --fast >/dev/null 2>&1; echo $? ) & done; wait)
 check "five parallel stops all succeed (vzctl: stopping a stopped CT is ok)" test "$(echo "$rcs" | grep -cx 0)" -eq 5
 check_rc 0 "101 is down" sh -c "'$VZCTL_BIN' status 101 | grep -q down"

@@ -1,7 +1,7 @@
 # The full container lifecycle, shared by the busybox and debian tests:
 # create, start, exec (output and exit code), enter through a pty, set --save
 # surviving a restart, stop, destroy leaving nothing behind.  27 checks.
-LIFECYCLE_CHECKS=27
+LIFECYCLE_CHECKS=33
 
 run_lifecycle() {
 	tmpl=$1
@@ -37,6 +37,12 @@ renamed$ct.example"
 	check_rc 0 "$tmpl: stop" vzctl stop "$ct"
 	check "$tmpl: no process of the container is left" sh -c "! ps -e -o uid= | grep -qw $uid"
 	check_rc 0 "$tmpl: status says down and unmounted" vzctl status "$ct"
+	check "$tmpl: ... CTID $ct exist unmounted down" test "$OUT" = "CTID $ct exist unmounted down"
+	check_rc 0 "$tmpl: mount a stopped container" vzctl mount "$ct"
+	check "$tmpl: its private area is visible under VE_ROOT" test -x "$ROOT/root/$ct/sbin/init" -o -L "$ROOT/root/$ct/sbin/init"
+	check_rc 41 "$tmpl: mounting it again exits 41" vzctl mount "$ct"
+	check_rc 0 "$tmpl: umount" vzctl umount "$ct"
+	check_rc 40 "$tmpl: unmounting it again exits 40" vzctl umount "$ct"
 	check_rc 0 "$tmpl: destroy" vzctl destroy "$ct"
 	check "$tmpl: destroy leaves no file, mount or cgroup behind" ct_gone "$ct"
 }

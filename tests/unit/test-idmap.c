@@ -94,10 +94,10 @@ static void test_shift_tree(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_map_text),
-		cmocka_unit_test(test_to_host),
-		cmocka_unit_test(test_validate),
-		cmocka_unit_test(test_shift_tree),
+	    cmocka_unit_test(test_map_text),
+	    cmocka_unit_test(test_to_host),
+	    cmocka_unit_test(test_validate),
+	    cmocka_unit_test(test_shift_tree),
 	};
 	return cmocka_run_group_tests_name("idmap", tests, NULL, NULL);
 }

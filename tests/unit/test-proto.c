@@ -34,7 +34,8 @@ static void test_length_prefix_is_big_endian(void **state)
 static void test_round_trip_keeps_the_object(void **state)
 {
 	int sv[2];
-	json_t *in = json_pack("{s:s, s:s, s:{s:[s,s]}}", "op", "exec", "ctid", "101", "args", "argv", "a", "b");
+	json_t *in = json_pack("{s:s, s:s, s:{s:[s,s]}}", "op", "exec", "ctid", "101", "args",
+			       "argv", "a", "b");
 	json_t *out = NULL;
 	vz_error err = {0};
 
@@ -177,17 +178,17 @@ static void test_reply_without_ok_is_malformed(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_length_prefix_is_big_endian),
-		cmocka_unit_test(test_round_trip_keeps_the_object),
-		cmocka_unit_test(test_descriptors_travel_with_the_message),
-		cmocka_unit_test(test_oversized_length_is_refused),
-		cmocka_unit_test(test_zero_length_is_refused),
-		cmocka_unit_test(test_truncated_body_is_refused),
-		cmocka_unit_test(test_malformed_json_is_refused),
-		cmocka_unit_test(test_non_object_is_refused),
-		cmocka_unit_test(test_duplicate_keys_are_refused),
-		cmocka_unit_test(test_error_reply_carries_code_and_message),
-		cmocka_unit_test(test_reply_without_ok_is_malformed),
+	    cmocka_unit_test(test_length_prefix_is_big_endian),
+	    cmocka_unit_test(test_round_trip_keeps_the_object),
+	    cmocka_unit_test(test_descriptors_travel_with_the_message),
+	    cmocka_unit_test(test_oversized_length_is_refused),
+	    cmocka_unit_test(test_zero_length_is_refused),
+	    cmocka_unit_test(test_truncated_body_is_refused),
+	    cmocka_unit_test(test_malformed_json_is_refused),
+	    cmocka_unit_test(test_non_object_is_refused),
+	    cmocka_unit_test(test_duplicate_keys_are_refused),
+	    cmocka_unit_test(test_error_reply_carries_code_and_message),
+	    cmocka_unit_test(test_reply_without_ok_is_malformed),
 	};
 	return cmocka_run_group_tests_name("proto", tests, NULL, NULL);
 }
