@@ -216,7 +216,9 @@ int vz_mkdir_p(const char *path, mode_t mode, vz_error *err)
 		if (*s != '/')
 			continue;
 		*s = '\0';
-		if (mkdir(p, mode) < 0 && errno != EEXIST)
+		/* Parents are shared (/vz holds lock, root and private areas):
+		 * only the last component gets the caller's, maybe private, mode. */
+		if (mkdir(p, 0755) < 0 && errno != EEXIST)
 			return vz_fail_errno(err, VZ_SYSTEM_ERROR, "mkdir `%s`", p);
 		*s = '/';
 	}

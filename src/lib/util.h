@@ -25,7 +25,8 @@ int vz_write_file_at(int dirfd, const char *name, const char *data, size_t len, 
 VZ_EXPORT int vz_write_file_atomic(const char *path, const char *data, size_t len, mode_t mode,
 				   vz_error *err);
 
-/* mkdir -p; existing directories are fine. */
+/* mkdir -p: missing parents get 0755, @path itself @mode; existing
+ * directories are fine and keep their mode. */
 VZ_EXPORT int vz_mkdir_p(const char *path, mode_t mode, vz_error *err);
 
 /* rm -rf that does not cross mount points (a mounted VE_ROOT is refused). */

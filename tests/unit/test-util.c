@@ -1,0 +1,90 @@
+/* File and string helpers: mkdir -p modes, atomic replace, CTID syntax. */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "lib/cleanup.h"
+#include "lib/util.h"
+
+static void test_mkdir_p_gives_parents_0755(void **state)
+{
+	char base[] = "/tmp/vz-util-XXXXXX", path[256], cmd[300];
+	vz_error err = {0};
+	struct stat st;
+	mode_t old = umask(0);
+
+	assert_non_null(mkdtemp(base));
+	snprintf(path, sizeof(path), "%s/vz/lock", base);
+	assert_int_equal(vz_mkdir_p(path, 0700, &err), 0);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0700);
+	/* The shared parent must stay enterable by containers' ids. */
+	snprintf(path, sizeof(path), "%s/vz", base);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0755);
+	umask(old);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", base);
+	assert_int_equal(system(cmd), 0);
+}
+
+static void test_atomic_write_replaces_whole_file(void **state)
+{
+	char base[] = "/tmp/vz-util-XXXXXX", path[256], cmd[300];
+	cleanup_free char *text = NULL;
+	vz_error err = {0};
+	size_t len;
+
+	assert_non_null(mkdtemp(base));
+	snprintf(path, sizeof(path), "%s/101.conf", base);
+	assert_int_equal(vz_write_file_atomic(path, "A=\"1\"\n", 6, 0644, &err), 0);
+	assert_int_equal(vz_write_file_atomic(path, "B=\"2\"\n", 6, 0644, &err), 0);
+	assert_int_equal(vz_read_file(path, 1024, &text, &len, &err), 0);
+	assert_string_equal(text, "B=\"2\"\n");
+	/* No temporary file is left beside it. */
+	snprintf(cmd, sizeof(cmd), "test $(ls %s | wc -l) -eq 1", base);
+	assert_int_equal(system(cmd), 0);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", base);
+	assert_int_equal(system(cmd), 0);
+}
+
+static void test_atomic_write_into_missing_dir_fails_cleanly(void **state)
+{
+	vz_error err = {0};
+
+	assert_int_equal(vz_write_file_atomic("/nonexistent-vz/x.conf", "x", 1, 0644, &err), -1);
+	assert_non_null(strstr(err.msg, "/nonexistent-vz/x.conf"));
+}
+
+static void test_ctid_syntax(void **state)
+{
+	assert_true(vz_ctid_valid("1"));
+	assert_true(vz_ctid_valid("101"));
+	assert_true(vz_ctid_valid("2147483647"));
+	assert_false(vz_ctid_valid("0"));
+	assert_false(vz_ctid_valid("0101"));
+	assert_false(vz_ctid_valid("2147483648"));
+	assert_false(vz_ctid_valid("12a"));
+	assert_false(vz_ctid_valid(""));
+	assert_false(vz_ctid_valid("-1"));
+	assert_false(vz_ctid_valid("../1"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_mkdir_p_gives_parents_0755),
+		cmocka_unit_test(test_atomic_write_replaces_whole_file),
+		cmocka_unit_test(test_atomic_write_into_missing_dir_fails_cleanly),
+		cmocka_unit_test(test_ctid_syntax),
+	};
+	return cmocka_run_group_tests_name("util", tests, NULL, NULL);
+}
