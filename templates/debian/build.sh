@@ -36,21 +36,8 @@ prog=debian/build.sh
 suite=bookworm
 packages=sysvinit-core,ifupdown,iproute2,netbase,procps
 
-die() { echo "$prog: $*" >&2; exit 1; }
-# An unexpected failure names the command instead of exiting silently.
-set -E
-trap 'echo "$prog: line $LINENO: \`$BASH_COMMAND\` failed" >&2' ERR
-
-case "${1:-}" in
--h|--help)
-	sed -n '2,/^set -e/{/^set -e/d;s/^# \{0,1\}//;p}' "$0"
-	exit 0 ;;
-""|-*)
-	die "usage: $0 OUTPUT.tar.gz" ;;
-esac
-[ $# -eq 1 ] || die "usage: $0 OUTPUT.tar.gz"
-output=$1
-case "$output" in /*) ;; *) output=$PWD/$output ;; esac
+. "$(dirname -- "$(readlink -f -- "$0")")/../build-common.sh"
+template_output "$0" "$@"
 
 mirror=${VZ_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 security=${VZ_DEBIAN_SECURITY_MIRROR:-http://deb.debian.org/debian-security}
