@@ -323,7 +323,7 @@ static int spawn_locked(struct request *r, struct vz_spawn_opts *o, pid_t *ret_p
 	if (lock_fd < 0)
 		return -1;
 	rc = vz_ct_spawn(r->srv->g, r->ctid, o, ret_pid, ret_master, err);
-	vz_ct_unlock(lock_fd);
+	vz_ct_unlock(r->srv->g, r->ctid, lock_fd);
 	return rc;
 }
 

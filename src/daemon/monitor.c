@@ -65,7 +65,7 @@ static void cleanup_one(struct server *srv, struct watch *w)
 			vzd_log(LOG_INFO, "container %s ended; released its cgroup and mount",
 				w->ctid);
 	}
-	vz_ct_unlock(lock_fd);
+	vz_ct_unlock(srv->g, w->ctid, lock_fd);
 }
 
 static void *monitor_main(void *arg)

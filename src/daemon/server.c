@@ -134,7 +134,7 @@ static json_t *dispatch(struct request *r)
 			return vz_proto_error_reply(&err);
 	}
 	rc = h->fn(r, &result, &err);
-	vz_ct_unlock(lock_fd);
+	vz_ct_unlock(r->srv->g, r->ctid, lock_fd);
 	if (rc < 0) {
 		vzd_log(LOG_WARNING, "%s%s%s failed (%d): %s", r->op, r->ctid ? " " : "",
 			r->ctid ? r->ctid : "", err.code, err.msg);

@@ -139,7 +139,7 @@ static void *onboot_main(void *arg)
 				vzd_monitor_watch(srv, *id);
 			}
 		}
-		vz_ct_unlock(lock_fd);
+		vz_ct_unlock(srv->g, *id, lock_fd);
 	}
 	return NULL;
 }

@@ -21,7 +21,10 @@
  * seconds; VZ_LOCKED if it stays busy.  Returns the lock fd (>= 0). */
 VZ_EXPORT int vz_ct_lock(const struct vz_global_conf *g, const char *ctid, unsigned timeout_s,
 			 vz_error *err);
-VZ_EXPORT void vz_ct_unlock(int lock_fd);
+/* Release the lock.  When no such container exists (a command on an
+ * unknown CTID, or a destroy) the lock file is removed first, so failed
+ * commands leave nothing behind; waiters notice and retry on a new file. */
+VZ_EXPORT void vz_ct_unlock(const struct vz_global_conf *g, const char *ctid, int lock_fd);
 
 /* ---- state ------------------------------------------------------------ */
 

@@ -164,7 +164,6 @@ static int remove_container_files(const struct vz_global_conf *g, const struct v
 				  vz_error *err)
 {
 	cleanup_free char *marker = ct_running_marker(g, c->ctid);
-	cleanup_free char *lock = vz_strdup_printf("%s/%s.lck", g->lock_dir, c->ctid);
 	struct vz_cgroup *cg = NULL;
 
 	if (vz_root_umount(c->ve_root, err) < 0 || vz_private_destroy(c->ve_private, err) < 0)
@@ -178,7 +177,6 @@ static int remove_container_files(const struct vz_global_conf *g, const struct v
 			return -1;
 	}
 	unlink(marker);
-	unlink(lock);
 	return 0;
 }
 

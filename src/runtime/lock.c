@@ -55,8 +55,19 @@ int vz_ct_lock(const struct vz_global_conf *g, const char *ctid, unsigned timeou
 	}
 }
 
-void vz_ct_unlock(int lock_fd)
+void vz_ct_unlock(const struct vz_global_conf *g, const char *ctid, int lock_fd)
 {
-	if (lock_fd >= 0)
-		close(lock_fd);
+	cleanup_free char *conf = NULL;
+	cleanup_free char *path = NULL;
+
+	if (lock_fd < 0)
+		return;
+	conf = vz_ct_conf_path(g, ctid);
+	if (!vz_path_exists(conf)) {
+		path = vz_strdup_printf("%s/%s.lck", g->lock_dir, ctid);
+		/* Only our own file: a waiter may already have made a new one. */
+		if (lock_path_is_fd(path, lock_fd))
+			unlink(path);
+	}
+	close(lock_fd);
 }

@@ -3,7 +3,7 @@
 . "$(dirname "$0")/lib.sh"
 require_root
 ensure_template busybox || skip_all "cannot build the busybox template"
-plan 35
+plan 40
 instance_up main
 
 snapshot() { (cd "$ROOT" && find conf private root -printf '%p %s %m %u\n' 2>/dev/null | sort | md5sum); }
@@ -14,6 +14,7 @@ check_rc 14 "exec in an unknown CTID exits 14" vzctl exec 999 true
 check_rc 14 "destroy of an unknown CTID exits 14" vzctl destroy 999
 check_rc 0 "status of an unknown CTID reports it deleted" vzctl status 999
 check "... as vzctl does" test "$OUT" = "CTID 999 deleted unmounted down"
+check "commands on an unknown CTID leave no lock file" test -z "$(ls "$ROOT/lock" 2>/dev/null)"
 check_rc 21 "a non-numeric CTID exits 21" vzctl start abc
 check_rc 21 "CTID 0 exits 21" vzctl create 0
 
@@ -56,4 +57,12 @@ check_rc 21 "start with an invalid value exits 21" vzctl start 101
 check "... naming the key" contains "$OUT" "CPUUNITS"
 cp "$ROOT/101.conf.orig" "$ROOT/conf/101.conf"
 check_rc 0 "fixed config starts again" vzctl start 101
+
+vzctl -q stop 101 --fast
+mv "$ROOT/private/101/sbin/init" "$ROOT/init.saved"
+check_rc 47 "start without /sbin/init exits 47 (bad container)" vzctl start 101
+check "... naming the missing file" contains "$OUT" "sbin/init"
+check "... and leaves nothing mounted" test "$(vzctl status 101)" = "CTID 101 exist unmounted down"
+check "... and no cgroup" sh -c "! ls -d /sys/fs/cgroup/*/vzt-main-$$/101 2>/dev/null | grep -q ."
+mv "$ROOT/init.saved" "$ROOT/private/101/sbin/init"
 finish

@@ -81,10 +81,10 @@ static void test_ctid_syntax(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_mkdir_p_gives_parents_0755),
-		cmocka_unit_test(test_atomic_write_replaces_whole_file),
-		cmocka_unit_test(test_atomic_write_into_missing_dir_fails_cleanly),
-		cmocka_unit_test(test_ctid_syntax),
+	    cmocka_unit_test(test_mkdir_p_gives_parents_0755),
+	    cmocka_unit_test(test_atomic_write_replaces_whole_file),
+	    cmocka_unit_test(test_atomic_write_into_missing_dir_fails_cleanly),
+	    cmocka_unit_test(test_ctid_syntax),
 	};
 	return cmocka_run_group_tests_name("util", tests, NULL, NULL);
 }
