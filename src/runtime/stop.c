@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -62,7 +63,35 @@ static void request_halt(const struct vz_global_conf *g, const char *ctid)
 	}
 }
 
-static int kill_all(const struct vz_global_conf *g, const char *ctid, int pidfd, vz_error *err)
+/* The parent pid of @pid (field 4 of /proc/PID/stat), or 0 once it is gone. */
+static pid_t parent_of(pid_t pid)
+{
+	char path[64], buf[512];
+	cleanup_fclose FILE *f = NULL;
+	char *p;
+	int ppid = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "re");
+	if (!f || !fgets(buf, sizeof(buf), f))
+		return 0;
+	/* comm may hold ')' and blanks: fields start after the last ')'. */
+	p = strrchr(buf, ')');
+	if (!p || sscanf(p + 1, " %*c %d", &ppid) != 1)
+		return 0;
+	return (pid_t)ppid;
+}
+
+/* "Stopped" means gone from the process table, not a zombie still showing
+ * the tenant's uid: when vzd is the init's parent, wait for its reaper. */
+static void wait_reaped(pid_t pid)
+{
+	for (int i = 0; i < 100 && parent_of(pid) == getpid(); i++)
+		usleep(5000);
+}
+
+static int kill_all(const struct vz_global_conf *g, const char *ctid, pid_t pid, int pidfd,
+		    vz_error *err)
 {
 	cleanup_cgroup struct vz_cgroup *cg = NULL;
 
@@ -72,6 +101,7 @@ static int kill_all(const struct vz_global_conf *g, const char *ctid, int pidfd,
 	if (ct_pidfd_wait(pidfd, KILL_WAIT_MS) != 1)
 		return vz_fail(err, VZ_STOP_ERROR, "the container init did not die within %d s",
 			       KILL_WAIT_MS / 1000);
+	wait_reaped(pid);
 	/* Processes that joined the cgroup but not the pid namespace (a helper
 	 * between attach and setns) die here. */
 	if (ct_cgroup(g, ctid, &cg, err) < 0 || cg->ops->kill(cg, err) < 0)
@@ -117,7 +147,7 @@ int vz_ct_stop(const struct vz_global_conf *g, const char *ctid, const struct vz
 		request_halt(g, ctid);
 		ct_pidfd_wait(pidfd, timeout_s * 1000);
 	}
-	if (kill_all(g, ctid, pidfd, err) < 0 || vz_ct_cleanup_stopped(g, ctid, err) < 0)
+	if (kill_all(g, ctid, pid, pidfd, err) < 0 || vz_ct_cleanup_stopped(g, ctid, err) < 0)
 		return vz_error_wrap(err, "cannot stop container %s", ctid);
 	return 0;
 }
