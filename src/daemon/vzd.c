@@ -213,9 +213,12 @@ static int setup(struct server *srv, const char *conf, vz_error *err)
 	return 0;
 }
 
+/* Static: detached connection threads borrow srv.g until the process ends,
+ * so it must outlive main's frame (and is then not a leak). */
+static struct server srv = {.listen_fd = -1};
+
 int main(int argc, char **argv)
 {
-	struct server srv = {.listen_fd = -1};
 	const char *conf = NULL;
 	vz_error err = {0};
 	int rc;
@@ -230,5 +233,6 @@ int main(int argc, char **argv)
 		srv.g->socket_path, srv.g->path);
 	rc = vzd_serve(&srv);
 	unlink(srv.g->socket_path);
+	close(srv.listen_fd);
 	return rc < 0 ? VZ_SYSTEM_ERROR : 0;
 }
