@@ -3,7 +3,7 @@
 . "$(dirname "$0")/lib.sh"
 require_root
 ensure_template busybox || skip_all "cannot build the busybox template"
-plan 40
+plan 42
 instance_up main
 
 snapshot() { (cd "$ROOT" && find conf private root -printf '%p %s %m %u\n' 2>/dev/null | sort | md5sum); }
@@ -42,6 +42,8 @@ check_rc 20 "set with an unknown option exits 20" vzctl set 101 --frobnicate 1 -
 check_rc 21 "set --hostname with a bad name exits 21" vzctl set 101 --hostname 'bad_name!' --save
 check "failed sets changed no file" test "$(snapshot)" = "$before"
 check_rc 0 "stop 101" vzctl stop 101 --fast
+check_rc 31 "exec in a stopped container exits 31" vzctl exec 101 true
+check "... saying it is not running" contains "$OUT" "container 101 is not running"
 check_rc 0 "stopping it again is not an error (as vzctl)" vzctl stop 101
 check "... but says it was not running" contains "$OUT" "not running"
 

@@ -5,7 +5,7 @@
 . "$(dirname "$0")/lib.sh"
 require_root
 ensure_template busybox || skip_all "cannot build the busybox template"
-plan 11
+plan 14
 instance_up main
 check_rc 0 "create 101" vzctl create 101
 rcs=$(for i in $(seq 1 10); do ( "$VZCTL_BIN" -q start 101 >/dev/null 2>&1; echo $? ) & done; wait)
@@ -28,4 +28,19 @@ rcs=$(for i in $(seq 1 5); do ( "$VZCTL_BIN" -q stop 101 --fast >/dev/null 2>&1;
 check "five parallel stops all succeed (vzctl: stopping a stopped CT is ok)" test "$(echo "$rcs" | grep -cx 0)" -eq 5
 check_rc 0 "101 is down" sh -c "'$VZCTL_BIN' status 101 | grep -q down"
 diag "parallel start of 3 containers took $elapsed ms"
+
+# A command that cannot get the container's lock within LOCK_TIMEOUT gives
+# up with vzctl's "locked" status rather than waiting forever.
+sed -i 's/^LOCK_TIMEOUT=.*/LOCK_TIMEOUT="1"/' "$VZ_CONF"
+vzd_stop
+vzd_start
+# -o: only flock itself holds the lock, so killing it releases the lock
+flock -o "$ROOT/lock/101.lck" sleep 4 &
+holder=$!
+sleep 0.3
+check_rc 9 "start of a container locked by another command exits 9" vzctl start 101
+check "... naming the container and the timeout" contains "$OUT" "container 101 is locked"
+check "... and changes nothing" sh -c "'$VZCTL_BIN' status 101 | grep -q down"
+kill "$holder" 2>/dev/null
+wait "$holder" 2>/dev/null
 finish

@@ -12,6 +12,10 @@ VZLIST_BIN="$VZ_BUILDDIR/src/vzlist"
 VZD_BIN="$VZ_BUILDDIR/src/vzd"
 TEMPLATE_CACHE="$VZ_BUILDDIR/tests/cache"
 TEST_NAME=$(basename "$0" .sh)
+if [ ! -x "$VZCTL_BIN" ] || [ ! -x "$VZD_BIN" ]; then
+	echo "Bail out! vz is not built in $VZ_BUILDDIR (set VZ_BUILDDIR, or run make check)"
+	exit 1
+fi
 
 _n=0
 _failed=0
