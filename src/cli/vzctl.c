@@ -50,6 +50,16 @@ static void command_help(const struct command *cmd)
 	printf("Usage: vzctl [--vz-conf PATH] [-q|-v] %s %s\n%s", cmd->name, cmd->args, cmd->help);
 }
 
+/* An option loop met --help (print it, exit 0) or an unknown option (20). */
+static int option_stop(struct cli *cli, const struct command *cmd, int c)
+{
+	if (c == 'h') {
+		command_help(cmd);
+		return 0;
+	}
+	return usage_error(cli, cmd, "unknown option");
+}
+
 /* Send @req (consumed) and return the exit status; *ret_result optional. */
 static int call(struct cli *cli, json_t *req, const int *fds, size_t n_fds,
 		vz_client_event_fn on_event, void *data, json_t **ret_result)
@@ -173,15 +183,10 @@ static int cmd_create(struct cli *cli, const struct command *cmd, int argc, char
 		case 'i':
 			json_array_append_new(ips, json_string(optarg));
 			continue;
-		case 'h':
-			command_help(cmd);
-			json_decref(args);
-			json_decref(ips);
-			return 0;
 		default:
 			json_decref(args);
 			json_decref(ips);
-			return usage_error(cli, cmd, "unknown option");
+			return option_stop(cli, cmd, c);
 		}
 		json_object_set_new(args, key, json_string(optarg));
 	}
@@ -250,11 +255,7 @@ static int cmd_stop(struct cli *cli, const struct command *cmd, int argc, char *
 			json_object_set_new(args, "timeout", json_integer(timeout));
 		} else {
 			json_decref(args);
-			if (c == 'h') {
-				command_help(cmd);
-				return 0;
-			}
-			return usage_error(cli, cmd, "unknown option");
+			return option_stop(cli, cmd, c);
 		}
 	}
 	rc = take_ctid(cli, cmd, argc, argv, false, &ctid);
@@ -283,11 +284,8 @@ static int cmd_status(struct cli *cli, const struct command *cmd, int argc, char
 	while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
 		if (c == 'j')
 			as_json = true;
-		else if (c == 'h') {
-			command_help(cmd);
-			return 0;
-		} else
-			return usage_error(cli, cmd, "unknown option");
+		else
+			return option_stop(cli, cmd, c);
 	}
 	rc = take_ctid(cli, cmd, argc, argv, false, &ctid);
 	if (rc ||
@@ -311,21 +309,13 @@ static int cmd_status(struct cli *cli, const struct command *cmd, int argc, char
 static json_t *shell_argv(int argc, char **argv)
 {
 	json_t *a = json_array();
-	size_t len = 1;
 	char *cmdline;
 
 	json_array_append_new(a, json_string("/bin/sh"));
 	/* "vzctl exec CTID -": the commands come on stdin. */
 	if (argc == 1 && !strcmp(argv[0], "-"))
 		return a;
-	for (int i = 0; i < argc; i++)
-		len += strlen(argv[i]) + 1;
-	cmdline = vz_xcalloc(1, len);
-	for (int i = 0; i < argc; i++) {
-		if (i)
-			strcat(cmdline, " ");
-		strcat(cmdline, argv[i]);
-	}
+	cmdline = vz_strv_join((const char *const *)argv, (size_t)argc, " ");
 	json_array_append_new(a, json_string("-c"));
 	json_array_append_new(a, json_string(cmdline));
 	free(cmdline);
@@ -463,11 +453,7 @@ static int cmd_enter(struct cli *cli, const struct command *cmd, int argc, char 
 	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
 		json_decref(args);
 		json_decref(av);
-		if (c == 'h') {
-			command_help(cmd);
-			return 0;
-		}
-		return usage_error(cli, cmd, "unknown option");
+		return option_stop(cli, cmd, c);
 	}
 	rc = take_ctid(cli, cmd, argc, argv, true, &ctid);
 	if (!rc && optind < argc) {
@@ -565,11 +551,7 @@ static int cmd_set(struct cli *cli, const struct command *cmd, int argc, char **
 			save = true;
 		} else {
 			json_decref(params);
-			if (c == 'h') {
-				command_help(cmd);
-				return 0;
-			}
-			return usage_error(cli, cmd, "unknown option");
+			return option_stop(cli, cmd, c);
 		}
 	}
 	rc = take_ctid(cli, cmd, argc, argv, false, &ctid);

@@ -76,19 +76,13 @@ static char *cell(const struct field *f, json_t *ct)
 	if (json_is_boolean(v))
 		return vz_xstrdup(json_is_true(v) ? "yes" : "no");
 	if (json_is_array(v) && json_array_size(v)) {
-		size_t len = 1, i;
+		cleanup_free const char **words =
+		    vz_xcalloc(json_array_size(v) + 1, sizeof(char *));
+		size_t i;
 		json_t *item;
-		char *out;
-		json_array_foreach(v, i, item) len +=
-		    strlen(json_string_value(item) ? json_string_value(item) : "") + 1;
-		out = vz_xcalloc(1, len);
-		json_array_foreach(v, i, item)
-		{
-			if (i)
-				strcat(out, " ");
-			strcat(out, json_string_value(item) ? json_string_value(item) : "");
-		}
-		return out;
+		json_array_foreach(v, i, item) words[i] =
+		    json_string_value(item) ? json_string_value(item) : "";
+		return vz_strv_join(words, i, " ");
 	}
 	return vz_xstrdup(json_is_null(v) && f->numeric && json_object_get(ct, f->key) ? "unlimited"
 										       : "-");

@@ -215,7 +215,7 @@ static json_t *list_entry(const struct vz_global_conf *g, const char *ctid, vz_e
 	struct vz_ct_status st;
 	json_t *o;
 
-	if (vz_ct_conf_load(g, ctid, &c, err) < 0 || vz_ct_status(g, ctid, &st, err) < 0)
+	if (vz_ct_conf_load(g, ctid, &c, err) < 0 || vz_ct_status_of(g, c, &st, err) < 0)
 		return NULL;
 	o = status_json(ctid, &st);
 	json_object_set_new(o, "type", json_string(c->privileged ? "CT-privileged" : "CT"));

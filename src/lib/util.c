@@ -303,7 +303,7 @@ int vz_is_mountpoint(const char *path, bool *ret, vz_error *err)
 	return 0;
 }
 
-int vz_proc_starttime(pid_t pid, unsigned long long *ret)
+int vz_proc_stat_field(pid_t pid, int field, unsigned long long *ret)
 {
 	char path[64], buf[1024];
 	cleanup_close int fd = -1;
@@ -312,18 +312,18 @@ int vz_proc_starttime(pid_t pid, unsigned long long *ret)
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (fd < 0 || field < 3)
 		return -1;
 	n = vz_read_all(fd, buf, sizeof(buf) - 1);
 	if (n <= 0)
 		return -1;
 	buf[n] = '\0';
-	/* comm may hold spaces and parentheses: fields start after the last ')'. */
+	/* comm may hold spaces and parentheses: field 3 starts after the last ')'. */
 	p = strrchr(buf, ')');
 	if (!p)
 		return -1;
 	p += 2;
-	for (int field = 3; field < 22; field++) {
+	for (int f = 3; f < field; f++) {
 		p = strchr(p, ' ');
 		if (!p)
 			return -1;
@@ -386,6 +386,27 @@ int vz_run(char *const argv[], vz_error *err)
 		return vz_fail(err, VZ_SYSTEM_ERROR, "`%s` exited with status %d%s%s", argv[0],
 			       WEXITSTATUS(status), got ? ": " : "", out);
 	return vz_fail(err, VZ_SYSTEM_ERROR, "`%s` killed by signal %d", argv[0], WTERMSIG(status));
+}
+
+char *vz_strv_join(const char *const *v, size_t n, const char *sep)
+{
+	size_t len = 1, used = 0, seplen = strlen(sep);
+	char *out;
+
+	for (size_t i = 0; i < n && v && v[i]; i++)
+		len += strlen(v[i]) + seplen;
+	out = vz_xcalloc(1, len);
+	for (size_t i = 0; i < n && v && v[i]; i++) {
+		size_t l = strlen(v[i]);
+		if (used) {
+			memcpy(out + used, sep, seplen);
+			used += seplen;
+		}
+		memcpy(out + used, v[i], l);
+		used += l;
+	}
+	out[used] = '\0';
+	return out;
 }
 
 bool vz_ctid_valid(const char *s)

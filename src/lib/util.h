@@ -52,13 +52,17 @@ VZ_EXPORT uint64_t vz_now_ms(void);
 VZ_EXPORT int vz_write_all(int fd, const void *buf, size_t len);
 VZ_EXPORT ssize_t vz_read_all(int fd, void *buf, size_t len);
 
-/* Start time of @pid (field 22 of /proc/PID/stat), to tell a pid from a
- * recycled one. */
-int vz_proc_starttime(pid_t pid, unsigned long long *ret);
+/* Numeric field @field (1-based, as in proc(5); >= 3) of /proc/PID/stat:
+ * 4 is the parent pid, 22 the start time.  -1 once the process is gone. */
+int vz_proc_stat_field(pid_t pid, int field, unsigned long long *ret);
 
 /* Run @argv (absolute path in argv[0]) and wait; stdout/stderr are captured
  * into @err's message on failure. */
 int vz_run(char *const argv[], vz_error *err);
+
+/* Join at most @n strings of @v with @sep between them; a NULL entry ends
+ * @v (pass SIZE_MAX for a NULL-terminated vector).  Caller frees. */
+VZ_EXPORT char *vz_strv_join(const char *const *v, size_t n, const char *sep);
 
 /* Validate a CTID: decimal 1..2147483647 without leading zeros. */
 VZ_EXPORT bool vz_ctid_valid(const char *s);

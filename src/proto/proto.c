@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "lib/cleanup.h"
+#include "lib/fdpass.h"
 #include "lib/util.h"
 #include "proto/proto.h"
 
@@ -25,17 +26,27 @@ size_t vz_proto_get_len(const unsigned char in[4])
 	return ((size_t)in[0] << 24) | ((size_t)in[1] << 16) | ((size_t)in[2] << 8) | in[3];
 }
 
+/* Drop @n sent bytes from the front of @iov. */
+static void iov_advance(struct iovec **iov, size_t *iovlen, size_t n)
+{
+	while (n > 0 && *iovlen > 0) {
+		size_t step = n < (*iov)->iov_len ? n : (*iov)->iov_len;
+		(*iov)->iov_base = (char *)(*iov)->iov_base + step;
+		(*iov)->iov_len -= step;
+		n -= step;
+		if ((*iov)->iov_len == 0) {
+			(*iov)++;
+			(*iovlen)--;
+		}
+	}
+}
+
 int vz_proto_send(int sock, json_t *msg, const int *fds, size_t n_fds, vz_error *err)
 {
 	cleanup_free char *body = json_dumps(msg, JSON_COMPACT);
-	union {
-		char buf[CMSG_SPACE(sizeof(int) * VZ_PROTO_MAX_FDS)];
-		struct cmsghdr align;
-	} ctl;
 	unsigned char hdr[4];
-	struct iovec iov[2];
-	struct msghdr mh = {.msg_iov = iov, .msg_iovlen = 2};
-	size_t len, sent = 0, total;
+	struct iovec vec[2], *iov = vec;
+	size_t len, iovlen = 2;
 
 	if (!body)
 		return vz_fail(err, VZ_SYSTEM_ERROR, "cannot encode message");
@@ -43,91 +54,33 @@ int vz_proto_send(int sock, json_t *msg, const int *fds, size_t n_fds, vz_error 
 	if (len > VZ_PROTO_MAX_MSG || n_fds > VZ_PROTO_MAX_FDS)
 		return vz_fail(err, VZ_SYSTEM_ERROR, "message too large (%zu bytes)", len);
 	vz_proto_put_len(hdr, len);
-	iov[0] = (struct iovec){hdr, 4};
-	iov[1] = (struct iovec){body, len};
-	if (n_fds) {
-		struct cmsghdr *cm;
-		memset(&ctl, 0, sizeof(ctl));
-		mh.msg_control = ctl.buf;
-		mh.msg_controllen = CMSG_SPACE(sizeof(int) * n_fds);
-		cm = CMSG_FIRSTHDR(&mh);
-		cm->cmsg_level = SOL_SOCKET;
-		cm->cmsg_type = SCM_RIGHTS;
-		cm->cmsg_len = CMSG_LEN(sizeof(int) * n_fds);
-		memcpy(CMSG_DATA(cm), fds, sizeof(int) * n_fds);
-	}
-	total = len + 4;
+	vec[0] = (struct iovec){hdr, 4};
+	vec[1] = (struct iovec){body, len};
 	/* The descriptors ride with the first sendmsg; the rest is plain data. */
-	while (sent < total) {
-		ssize_t n = sendmsg(sock, &mh, MSG_NOSIGNAL);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
+	while (iovlen > 0) {
+		ssize_t n = vz_sendmsg_fds(sock, iov, iovlen, fds, n_fds);
+		if (n < 0)
 			return vz_fail_errno(err, VZ_SYSTEM_ERROR, "send message");
-		}
-		sent += (size_t)n;
-		mh.msg_control = NULL;
-		mh.msg_controllen = 0;
-		while (n > 0 && mh.msg_iovlen > 0) {
-			if ((size_t)n >= mh.msg_iov->iov_len) {
-				n -= (ssize_t)mh.msg_iov->iov_len;
-				mh.msg_iov++;
-				mh.msg_iovlen--;
-			} else {
-				mh.msg_iov->iov_base = (char *)mh.msg_iov->iov_base + n;
-				mh.msg_iov->iov_len -= (size_t)n;
-				n = 0;
-			}
-		}
+		n_fds = 0;
+		iov_advance(&iov, &iovlen, (size_t)n);
 	}
 	return 0;
-}
-
-static void take_fds(struct msghdr *mh, int *ret_fds, size_t max_fds, size_t *ret_n)
-{
-	for (struct cmsghdr *cm = CMSG_FIRSTHDR(mh); cm; cm = CMSG_NXTHDR(mh, cm)) {
-		size_t n;
-		int *fds;
-		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
-			continue;
-		n = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		fds = (int *)CMSG_DATA(cm);
-		for (size_t i = 0; i < n; i++) {
-			if (ret_fds && *ret_n < max_fds)
-				ret_fds[(*ret_n)++] = fds[i];
-			else
-				close(fds[i]);
-		}
-	}
 }
 
 /* Read exactly @len bytes; the first read may carry descriptors. */
 static int recv_exact(int sock, void *buf, size_t len, int *ret_fds, size_t max_fds, size_t *ret_n,
 		      vz_error *err)
 {
-	union {
-		char buf[CMSG_SPACE(sizeof(int) * VZ_PROTO_MAX_FDS)];
-		struct cmsghdr align;
-	} ctl;
 	size_t got = 0;
 
 	while (got < len) {
 		struct iovec iov = {(char *)buf + got, len - got};
-		struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
-		ssize_t n;
+		ssize_t n = vz_recvmsg_fds(sock, &iov, 1, ret_fds, max_fds, ret_n);
 
-		mh.msg_control = ctl.buf;
-		mh.msg_controllen = sizeof(ctl.buf);
-		n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				return vz_fail(err, VZ_SYSTEM_ERROR,
-					       "timed out waiting for the peer");
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return vz_fail(err, VZ_SYSTEM_ERROR, "timed out waiting for the peer");
+		if (n < 0)
 			return vz_fail_errno(err, VZ_SYSTEM_ERROR, "receive message");
-		}
-		take_fds(&mh, ret_fds, max_fds, ret_n);
 		if (n == 0)
 			return vz_fail(err, VZ_SYSTEM_ERROR,
 				       got ? "connection closed mid-message" : "connection closed");

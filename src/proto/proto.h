@@ -16,7 +16,7 @@
 
 #define VZ_PROTO_VERSION 1
 #define VZ_PROTO_MAX_MSG (1024 * 1024)
-#define VZ_PROTO_MAX_FDS 4
+#define VZ_PROTO_MAX_FDS 4 /* VZ_FDPASS_MAX */
 
 /* Send @msg (not consumed) with @n_fds descriptors. */
 VZ_EXPORT int vz_proto_send(int sock, json_t *msg, const int *fds, size_t n_fds, vz_error *err);

@@ -38,6 +38,9 @@ struct vz_ct_status {
 
 VZ_EXPORT int vz_ct_status(const struct vz_global_conf *g, const char *ctid,
 			   struct vz_ct_status *ret, vz_error *err);
+/* The same for a container whose config the caller already loaded. */
+VZ_EXPORT int vz_ct_status_of(const struct vz_global_conf *g, const struct vz_ct_conf *c,
+			      struct vz_ct_status *ret, vz_error *err);
 
 /* CTIDs with a config file under CONF_DIR, in numeric order. */
 VZ_EXPORT int vz_ct_list(const struct vz_global_conf *g, char ***ret, vz_error *err);

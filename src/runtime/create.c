@@ -37,22 +37,6 @@ static int load_sample(const struct vz_global_conf *g, const char *name, bool ex
 	return vz_error_wrap(err, "sample configuration");
 }
 
-static char *join_words(const char *const *v)
-{
-	size_t len = 1;
-	char *out;
-
-	for (const char *const *p = v; p && *p; p++)
-		len += strlen(*p) + 1;
-	out = vz_xcalloc(1, len);
-	for (const char *const *p = v; p && *p; p++) {
-		if (p != v)
-			strcat(out, " ");
-		strcat(out, *p);
-	}
-	return out;
-}
-
 /* Build the new CTID.conf text from the sample plus the create options, and
  * parse it back so every value is validated before anything is created. */
 static int build_conf(const struct vz_global_conf *g, const char *ctid,
@@ -72,7 +56,7 @@ static int build_conf(const struct vz_global_conf *g, const char *ctid,
 	if (o->hostname)
 		vz_kvfile_set(kv, "HOSTNAME", o->hostname);
 	if (o->ipadd && o->ipadd[0]) {
-		ips = join_words(o->ipadd);
+		ips = vz_strv_join(o->ipadd, SIZE_MAX, " ");
 		vz_kvfile_set(kv, "IP_ADDRESS", ips);
 	}
 	if (o->private_path)
@@ -256,20 +240,20 @@ static bool is_fixed_key(const char *key)
 static char *edit_list(const char *current, enum vz_param_op op, const char *word)
 {
 	cleanup_strv char **v = vz_split_words(current);
-	size_t len = strlen(word) + 2, n = 0;
-	char *out;
+	cleanup_free const char **kept = vz_xcalloc(1, sizeof(char *));
+	size_t n = 0;
 
-	for (char **p = v; *p; p++)
-		len += strlen(*p) + 1;
-	out = vz_xcalloc(1, len);
 	for (char **p = v; *p; p++) {
 		if (!strcmp(*p, word) || (op == VZ_PARAM_DEL && !strcmp(word, "all")))
 			continue;
-		n += (size_t)sprintf(out + n, "%s%s", n ? " " : "", *p);
+		kept = vz_xrealloc(kept, (n + 2) * sizeof(char *));
+		kept[n++] = *p;
 	}
+	kept = vz_xrealloc(kept, (n + 2) * sizeof(char *));
 	if (op == VZ_PARAM_ADD)
-		sprintf(out + n, "%s%s", n ? " " : "", word);
-	return out;
+		kept[n++] = word;
+	kept[n] = NULL;
+	return vz_strv_join(kept, n, " ");
 }
 
 static int apply_param(struct vz_ct_conf *c, const struct vz_param *p, vz_error *err)
@@ -338,7 +322,7 @@ int vz_ct_set(const struct vz_global_conf *g, const char *ctid, const struct vz_
 	for (size_t i = 0; i < n; i++)
 		if (apply_param(c, &params[i], err) < 0)
 			return vz_error_wrap(err, "container %s", ctid);
-	if (vz_ct_status(g, ctid, &st, err) < 0)
+	if (vz_ct_status_of(g, c, &st, err) < 0)
 		return -1;
 	if (st.running && apply_live(g, c, params, n, &pending, err) < 0)
 		return vz_error_wrap(err, "container %s", ctid);

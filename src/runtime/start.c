@@ -226,7 +226,7 @@ static int check_startable(const struct vz_global_conf *g, const struct vz_ct_co
 
 	if (c->disabled)
 		return vz_fail(err, VZ_START_DISABLED, "start is disabled (DISABLED=\"yes\")");
-	if (vz_ct_status(g, c->ctid, &st, err) < 0)
+	if (vz_ct_status_of(g, c, &st, err) < 0)
 		return -1;
 	if (st.running)
 		return vz_fail(err, VZ_VE_RUNNING, "container is already running");

@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,15 +56,26 @@ static int nspid_levels(const char *status_path, pid_t *ret_innermost)
 	return -1;
 }
 
+/* Our own pid namespace depth never changes: read it once, not per
+ * container (vzlist asks for every container). */
+static pthread_once_t self_levels_once = PTHREAD_ONCE_INIT;
+static int self_levels;
+
+static void find_self_levels(void)
+{
+	pid_t ignored;
+	self_levels = nspid_levels("/proc/self/status", &ignored);
+}
+
 int ct_find_init(const struct vz_global_conf *g, const char *ctid, pid_t *ret_pid,
 		 size_t *ret_nproc, vz_error *err)
 {
 	cleanup_free pid_t *pids = NULL;
 	struct vz_cgroup *cg = NULL;
 	size_t n = 0;
-	pid_t self_inner, found = 0;
-	int self_levels = nspid_levels("/proc/self/status", &self_inner);
+	pid_t found = 0;
 
+	pthread_once(&self_levels_once, find_self_levels);
 	if (ct_cgroup(g, ctid, &cg, err) < 0)
 		return -1;
 	if (cg->ops->procs(cg, &pids, &n, err) < 0) {
@@ -103,33 +115,13 @@ int ct_pidfd_wait(int pidfd, int timeout_ms)
 	}
 }
 
-/* Where VE_ROOT is even when CTID.conf cannot be parsed: status must still
- * tell what the kernel shows, so a broken config can be seen and fixed. */
-static char *fallback_root(const struct vz_global_conf *g, const char *ctid)
+/* What the kernel shows of container @ctid whose VE_ROOT is @root (NULL
+ * when it has no config at all). */
+static int kernel_status(const struct vz_global_conf *g, const char *ctid, const char *root,
+			 struct vz_ct_status *ret, vz_error *err)
 {
-	return vz_expand_veid(g->ve_root, ctid);
-}
+	struct vz_ct_status st = {.exists = root != NULL};
 
-int vz_ct_status(const struct vz_global_conf *g, const char *ctid, struct vz_ct_status *ret,
-		 vz_error *err)
-{
-	cleanup_ct_conf struct vz_ct_conf *c = NULL;
-	cleanup_free char *root = NULL;
-	struct vz_ct_status st = {0};
-	vz_error sub = {0};
-
-	if (vz_ct_conf_load(g, ctid, &c, &sub) == 0) {
-		root = vz_xstrdup(c->ve_root);
-		st.exists = true;
-	} else if (sub.code != VZ_CT_NOT_EXIST) {
-		if (sub.code == VZ_INVALID_PARAMETER_VALUE && !vz_ctid_valid(ctid)) {
-			*err = sub;
-			return -1;
-		}
-		root = fallback_root(g, ctid);
-		st.exists = true;
-	}
-	/* A container whose config is gone may still run: report the kernel. */
 	if (root && vz_is_mountpoint(root, &st.mounted, err) < 0)
 		return -1;
 	if (ct_find_init(g, ctid, &st.init_pid, &st.nproc, err) < 0)
@@ -137,6 +129,32 @@ int vz_ct_status(const struct vz_global_conf *g, const char *ctid, struct vz_ct_
 	st.running = st.init_pid > 0;
 	*ret = st;
 	return 0;
+}
+
+int vz_ct_status_of(const struct vz_global_conf *g, const struct vz_ct_conf *c,
+		    struct vz_ct_status *ret, vz_error *err)
+{
+	return kernel_status(g, c->ctid, c->ve_root, ret, err);
+}
+
+int vz_ct_status(const struct vz_global_conf *g, const char *ctid, struct vz_ct_status *ret,
+		 vz_error *err)
+{
+	cleanup_ct_conf struct vz_ct_conf *c = NULL;
+	cleanup_free char *root = NULL;
+	vz_error sub = {0};
+
+	if (!vz_ctid_valid(ctid))
+		return vz_fail(err, VZ_INVALID_PARAMETER_VALUE,
+			       "invalid CTID `%s`: expected a number from 1 to 2147483647", ctid);
+	if (vz_ct_conf_load(g, ctid, &c, &sub) == 0)
+		return vz_ct_status_of(g, c, ret, err);
+	/* No config: a container whose config was removed by hand may still
+	 * run, so the kernel is asked anyway.  A broken config: VE_ROOT comes
+	 * from vz.conf, so status still shows what to fix. */
+	if (sub.code != VZ_CT_NOT_EXIST)
+		root = vz_expand_veid(g->ve_root, ctid);
+	return kernel_status(g, ctid, root, ret, err);
 }
 
 int vz_ct_init_pidfd(const struct vz_global_conf *g, const char *ctid, pid_t *ret_pid,

@@ -37,7 +37,7 @@ int vz_ct_umount(const struct vz_global_conf *g, const char *ctid, vz_error *err
 	cleanup_ct_conf struct vz_ct_conf *c = NULL;
 	struct vz_ct_status st;
 
-	if (vz_ct_conf_load(g, ctid, &c, err) < 0 || vz_ct_status(g, ctid, &st, err) < 0)
+	if (vz_ct_conf_load(g, ctid, &c, err) < 0 || vz_ct_status_of(g, c, &st, err) < 0)
 		return -1;
 	if (st.running)
 		return vz_fail(err, VZ_VE_RUNNING, "container %s is running; stop it first", ctid);
@@ -63,30 +63,14 @@ static void request_halt(const struct vz_global_conf *g, const char *ctid)
 	}
 }
 
-/* The parent pid of @pid (field 4 of /proc/PID/stat), or 0 once it is gone. */
-static pid_t parent_of(pid_t pid)
-{
-	char path[64], buf[512];
-	cleanup_fclose FILE *f = NULL;
-	char *p;
-	int ppid = 0;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	f = fopen(path, "re");
-	if (!f || !fgets(buf, sizeof(buf), f))
-		return 0;
-	/* comm may hold ')' and blanks: fields start after the last ')'. */
-	p = strrchr(buf, ')');
-	if (!p || sscanf(p + 1, " %*c %d", &ppid) != 1)
-		return 0;
-	return (pid_t)ppid;
-}
-
 /* "Stopped" means gone from the process table, not a zombie still showing
  * the tenant's uid: when vzd is the init's parent, wait for its reaper. */
 static void wait_reaped(pid_t pid)
 {
-	for (int i = 0; i < 100 && parent_of(pid) == getpid(); i++)
+	unsigned long long ppid;
+
+	for (int i = 0;
+	     i < 100 && vz_proc_stat_field(pid, 4, &ppid) == 0 && (pid_t)ppid == getpid(); i++)
 		usleep(5000);
 }
 

@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "lib/fdpass.h"
 #include "runtime/sync.h"
 
 int ct_sync_socketpair(int sv[2], vz_error *err)
@@ -18,26 +19,10 @@ int ct_sync_socketpair(int sv[2], vz_error *err)
 
 static void send_msg(int fd, const struct ct_sync_msg *m, int passfd)
 {
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} ctl;
 	struct iovec iov = {(void *)m, sizeof(*m)};
-	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
 
-	if (passfd >= 0) {
-		struct cmsghdr *cm;
-		memset(&ctl, 0, sizeof(ctl));
-		mh.msg_control = ctl.buf;
-		mh.msg_controllen = sizeof(ctl.buf);
-		cm = CMSG_FIRSTHDR(&mh);
-		cm->cmsg_level = SOL_SOCKET;
-		cm->cmsg_type = SCM_RIGHTS;
-		cm->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(cm), &passfd, sizeof(int));
-	}
-	while (sendmsg(fd, &mh, MSG_NOSIGNAL) < 0 && errno == EINTR)
-		;
+	/* Best effort: a lost record reads as EOF on the other side. */
+	vz_sendmsg_fds(fd, &iov, 1, &passfd, passfd >= 0 ? 1 : 0);
 }
 
 void ct_sync_send(int fd, int type, int pid)
@@ -62,16 +47,10 @@ void ct_sync_send_fd(int fd, int passfd)
 
 int ct_sync_recv(int fd, struct ct_sync_msg *ret, int *ret_fd, int timeout_ms)
 {
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} ctl;
 	struct iovec iov = {ret, sizeof(*ret)};
-	struct msghdr mh = {.msg_iov = &iov,
-			    .msg_iovlen = 1,
-			    .msg_control = ctl.buf,
-			    .msg_controllen = sizeof(ctl.buf)};
 	struct pollfd pfd = {.fd = fd, .events = POLLIN};
+	size_t n_fds = 0;
+	int passed = -1;
 	ssize_t n;
 	int r;
 
@@ -82,27 +61,17 @@ int ct_sync_recv(int fd, struct ct_sync_msg *ret, int *ret_fd, int timeout_ms)
 		errno = ETIMEDOUT;
 		return -1;
 	}
-	do
-		n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC);
-	while (n < 0 && errno == EINTR);
-	if (n < 0)
-		return -1;
-	if (n == 0)
-		return 0;
+	n = vz_recvmsg_fds(fd, &iov, 1, &passed, ret_fd ? 1 : 0, &n_fds);
+	if (n <= 0)
+		return n < 0 ? -1 : 0;
 	if ((size_t)n != sizeof(*ret)) {
+		if (n_fds)
+			close(passed);
 		errno = EPROTO;
 		return -1;
 	}
-	for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
-		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS) {
-			int got;
-			memcpy(&got, CMSG_DATA(cm), sizeof(int));
-			if (ret_fd)
-				*ret_fd = got;
-			else
-				close(got);
-		}
-	}
+	if (n_fds)
+		*ret_fd = passed;
 	ret->msg[sizeof(ret->msg) - 1] = '\0';
 	return 1;
 }

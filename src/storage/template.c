@@ -50,22 +50,6 @@ int vz_template_list(const struct vz_global_conf *g, char ***ret, vz_error *err)
 	return 0;
 }
 
-static char *join_names(char **v)
-{
-	size_t len = 1;
-	char *out;
-
-	for (char **p = v; *p; p++)
-		len += strlen(*p) + 2;
-	out = vz_xcalloc(1, len);
-	for (char **p = v; *p; p++) {
-		if (p != v)
-			strcat(out, ", ");
-		strcat(out, *p);
-	}
-	return out;
-}
-
 int vz_template_resolve(const struct vz_global_conf *g, const char *name, char **ret, vz_error *err)
 {
 	cleanup_free char *dir = vz_template_cache_dir(g);
@@ -82,7 +66,7 @@ int vz_template_resolve(const struct vz_global_conf *g, const char *name, char *
 	}
 	if (vz_template_list(g, &names, err) < 0)
 		return -1;
-	list = join_names(names);
+	list = vz_strv_join((const char *const *)names, SIZE_MAX, ", ");
 	return vz_fail(err, VZ_OSTEMPLATE_NOT_FOUND,
 		       "OS template `%s` not found in `%s`; available: %s%s", name, dir,
 		       names[0] ? list : "none",

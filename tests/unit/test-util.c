@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -78,6 +79,34 @@ static void test_ctid_syntax(void **state)
 	assert_false(vz_ctid_valid("../1"));
 }
 
+static void test_strv_join(void **state)
+{
+	const char *words[] = {"10.0.0.1", "10.0.0.2", "fe80::1", NULL};
+	const char *none[] = {NULL};
+	cleanup_free char *all = vz_strv_join(words, SIZE_MAX, " ");
+	cleanup_free char *two = vz_strv_join(words, 2, ", ");
+	cleanup_free char *empty = vz_strv_join(none, SIZE_MAX, " ");
+	cleanup_free char *null = vz_strv_join(NULL, SIZE_MAX, " ");
+
+	assert_string_equal(all, "10.0.0.1 10.0.0.2 fe80::1");
+	assert_string_equal(two, "10.0.0.1, 10.0.0.2");
+	assert_string_equal(empty, "");
+	assert_string_equal(null, "");
+}
+
+static void test_proc_stat_field(void **state)
+{
+	unsigned long long v = 0;
+
+	assert_int_equal(vz_proc_stat_field(getpid(), 4, &v), 0);
+	assert_int_equal((pid_t)v, getppid());
+	assert_int_equal(vz_proc_stat_field(getpid(), 22, &v), 0);
+	assert_true(v > 0);
+	/* A pid that cannot exist (above pid_max's ceiling). */
+	assert_int_equal(vz_proc_stat_field(0x7ffffff0, 4, &v), -1);
+	assert_int_equal(vz_proc_stat_field(getpid(), 2, &v), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -85,6 +114,8 @@ int main(void)
 	    cmocka_unit_test(test_atomic_write_replaces_whole_file),
 	    cmocka_unit_test(test_atomic_write_into_missing_dir_fails_cleanly),
 	    cmocka_unit_test(test_ctid_syntax),
+	    cmocka_unit_test(test_strv_join),
+	    cmocka_unit_test(test_proc_stat_field),
 	};
 	return cmocka_run_group_tests_name("util", tests, NULL, NULL);
 }
