@@ -15,6 +15,7 @@
 #include <sys/vfs.h>
 
 #include "cgroups/cgroup-internal.h"
+#include "config/seckeys.h"
 #include "lib/cleanup.h"
 #include "lib/util.h"
 
@@ -338,6 +339,54 @@ static bool v1_exists(struct vz_cgroup *cg)
 	return false;
 }
 
+/* "c 1:3 rw" for devices.allow; NULL for a rule that grants nothing. */
+static char *dev_rule_line(const struct vz_dev_rule *r)
+{
+	char maj[24] = "*", min[24] = "*", acc[4] = "";
+	size_t n = 0;
+
+	if (!r->access)
+		return NULL;
+	if (r->major >= 0)
+		snprintf(maj, sizeof(maj), "%lld", (long long)r->major);
+	if (r->minor >= 0)
+		snprintf(min, sizeof(min), "%lld", (long long)r->minor);
+	if (r->access & VZ_DEV_READ)
+		acc[n++] = 'r';
+	if (r->access & VZ_DEV_WRITE)
+		acc[n++] = 'w';
+	if (r->access & VZ_DEV_MKNOD)
+		acc[n++] = 'm';
+	return vz_strdup_printf("%c %s:%s %s", r->type, maj, min, acc);
+}
+
+static int v1_devices(struct vz_cgroup *cg, const struct vz_dev_rule *allow, size_t n,
+		      vz_error *err)
+{
+	cleanup_strv char **hierarchies = NULL;
+	cleanup_free char *leaf = NULL;
+	cleanup_close int fd = -1;
+	const char *h;
+
+	if (list_hierarchies(cg, &hierarchies, err) < 0)
+		return -1;
+	/* Fail closed: without the controller the container would see every
+	 * device its ids can open. */
+	if (!(h = find_hierarchy(hierarchies, "devices")))
+		return vz_fail(err, VZ_SYSTEM_ERROR, "no devices cgroup controller under `%s`",
+			       cg->root);
+	leaf = leaf_path(cg, h);
+	if ((fd = vz_cg_open_dir(leaf, err)) < 0 ||
+	    vz_write_file_at(fd, "devices.deny", "a", 1, err) < 0)
+		return vz_error_wrap(err, "device cgroup `%s`", leaf);
+	for (size_t i = 0; i < n; i++) {
+		cleanup_free char *line = dev_rule_line(&allow[i]);
+		if (line && vz_write_file_at(fd, "devices.allow", line, strlen(line), err) < 0)
+			return vz_error_wrap(err, "device cgroup `%s`: allow `%s`", leaf, line);
+	}
+	return 0;
+}
+
 const struct vz_cgroup_ops vz_cgroup_v1_ops = {
     .name = "v1",
     .create = v1_create,
@@ -347,4 +396,5 @@ const struct vz_cgroup_ops vz_cgroup_v1_ops = {
     .kill = v1_kill,
     .destroy = v1_destroy,
     .exists = v1_exists,
+    .devices = v1_devices,
 };

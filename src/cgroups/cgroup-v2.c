@@ -257,4 +257,5 @@ const struct vz_cgroup_ops vz_cgroup_v2_ops = {
     .kill = v2_kill,
     .destroy = v2_destroy,
     .exists = v2_exists,
+    .devices = vz_cgroup_v2_devices,
 };

@@ -14,6 +14,7 @@
 #include "lib/error.h"
 
 struct vz_cgroup;
+struct vz_dev_rule; /* config/seckeys.h */
 
 struct vz_cgroup_ops {
 	const char *name; /* "v1" or "v2" */
@@ -35,6 +36,11 @@ struct vz_cgroup_ops {
 	int (*destroy)(struct vz_cgroup *cg, vz_error *err);
 	/* Whether the container's cgroup exists. */
 	bool (*exists)(struct vz_cgroup *cg);
+	/* Deny every device except the @n rules of @allow (v1: the devices
+	 * controller; v2: a BPF_CGROUP_DEVICE program).  After create, before
+	 * any process joins. */
+	int (*devices)(struct vz_cgroup *cg, const struct vz_dev_rule *allow, size_t n,
+		       vz_error *err);
 };
 
 struct vz_cgroup {
@@ -45,6 +51,9 @@ struct vz_cgroup {
 };
 
 extern const struct vz_cgroup_ops vz_cgroup_v1_ops;
+/* The v2 device filter (cgroup-v2-devices.c). */
+int vz_cgroup_v2_devices(struct vz_cgroup *cg, const struct vz_dev_rule *allow, size_t n,
+			 vz_error *err);
 extern const struct vz_cgroup_ops vz_cgroup_v2_ops;
 
 /* Pick the backend for @root: @version 1 or 2 forces it (CGROUP_VERSION; a

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "config/conf.h"
+#include "config/seckeys.h"
 #include "lib/cleanup.h"
 #include "lib/util.h"
 
@@ -31,6 +32,7 @@ struct conf_key {
 	uint32_t min, max;
 	enum vz_size_unit unit;
 	const char *def; /* default, parsed like a file value; NULL: unset */
+	int (*check)(const char *value, vz_error *err); /* extra validation; may be NULL */
 };
 
 #define G(k, t, f, ...)                                                                            \
@@ -61,6 +63,8 @@ static const struct conf_key global_keys[] = {
     G("STOP_TIMEOUT", F_U32, stop_timeout, .min = 0, .max = 86400, .def = "60"),
     G("LOCK_TIMEOUT", F_U32, lock_timeout, .min = 0, .max = 86400, .def = "60"),
     G("VZ_BRIDGE", F_NAME, bridge, .def = "vzbr0"),
+    G("SECCOMP_PROFILE", F_PATH, seccomp_profile, .def = SYSCONFDIR "/vz/seccomp/default.json"),
+    G("VZD_GROUP", F_NAME, vzd_group),
 };
 
 static const struct conf_key ct_keys[] = {
@@ -86,6 +90,12 @@ static const struct conf_key ct_keys[] = {
     C("LOCAL_UID", F_U32, local_uid, .min = 0, .max = UINT32_MAX),
     C("LOCAL_GID", F_U32, local_gid, .min = 0, .max = UINT32_MAX),
     C("PRIVILEGED", F_BOOL, privileged, .def = "no"),
+    C("CAPABILITY", F_WORDS, capability, .check = vz_caps_check),
+    C("FEATURES", F_WORDS, features, .check = vz_features_check),
+    C("DEVICES", F_WORDS, devices, .check = vz_devices_check),
+    C("DEVNODES", F_WORDS, devnodes, .check = vz_devnodes_check),
+    C("SECCOMP_PROFILE", F_STRING, seccomp_profile, .check = vz_seccomp_name_check),
+    C("NO_NEW_PRIVS", F_BOOL, no_new_privs, .def = "no"),
 };
 
 static void free_field(void *base, const struct conf_key *k)
@@ -139,6 +149,8 @@ static int apply_key(void *base, const struct conf_key *k, const char *value, vz
 {
 	void *field = (char *)base + k->offset;
 
+	if (k->check && k->check(value, err) < 0)
+		return -1;
 	switch (k->type) {
 	case F_STRING:
 		free_field(base, k);

@@ -36,6 +36,8 @@ struct vz_global_conf {
 	uint32_t stop_timeout;	 /* STOP_TIMEOUT: seconds before a stop kills */
 	uint32_t lock_timeout;	 /* LOCK_TIMEOUT: seconds to wait for a busy container */
 	char *bridge;		 /* VZ_BRIDGE */
+	char *seccomp_profile;	 /* SECCOMP_PROFILE: the default seccomp profile (JSON) */
+	char *vzd_group;	 /* VZD_GROUP: group allowed on vzd's socket besides root */
 	struct vz_kvfile *kv;
 };
 
@@ -66,6 +68,12 @@ struct vz_ct_conf {
 	uint32_t local_uid;
 	uint32_t local_gid;
 	bool privileged; /* PRIVILEGED="yes": no user namespace (explicit only) */
+	char **capability;     /* CAPABILITY: NAME:on|off, adjusts the bounding set */
+	char **features;       /* FEATURES: NAME:on|off, seccomp feature switches */
+	char **devices;	       /* DEVICES: c|b:MAJOR:MINOR:ACCESS device-cgroup grants */
+	char **devnodes;       /* DEVNODES: NAME:ACCESS host /dev nodes bound in */
+	char *seccomp_profile; /* SECCOMP_PROFILE: a profile name or path (NULL: vz.conf's) */
+	bool no_new_privs;     /* NO_NEW_PRIVS: set no_new_privs on init and exec'd processes */
 	uint64_t set_mask;
 	struct vz_kvfile *kv;
 	/* What the fields above inherit from vz.conf, copied so that

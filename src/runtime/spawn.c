@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
@@ -29,6 +30,7 @@
 #include "lib/cleanup.h"
 #include "lib/util.h"
 #include "runtime/internal.h"
+#include "runtime/security.h"
 #include "runtime/sync.h"
 
 #define SPAWN_TIMEOUT_MS 30000
@@ -45,6 +47,7 @@ struct join {
 	int pidfd;
 	bool privileged;
 	struct vz_cgroup *cg;
+	struct ct_security sec; /* what the container's init has, no more */
 };
 
 /* Join the container: cgroup first (its files are host paths), then every
@@ -56,6 +59,10 @@ static int join_container(const struct join *j, vz_error *err)
 
 	if (!j->privileged)
 		flags |= CLONE_NEWUSER;
+	/* Not dumpable until exec: container root must not ptrace or read the
+	 * memory of a copy of vzd inside its namespaces. */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		return vz_fail_errno(err, VZ_SYSTEM_ERROR, "prctl(PR_SET_DUMPABLE)");
 	if (j->cg->ops->attach(j->cg, getpid(), err) < 0)
 		return -1;
 	if (setns(j->pidfd, flags) < 0)
@@ -107,7 +114,7 @@ static int setup_stdio(const struct vz_spawn_opts *o, int slave, vz_error *err)
 
 /* The process in the container.  Never returns. */
 static void __attribute__((noreturn))
-process_main(const struct vz_spawn_opts *o, int slave, int sync_fd)
+process_main(const struct join *j, const struct vz_spawn_opts *o, int slave, int sync_fd)
 {
 	vz_error err = {0};
 
@@ -119,6 +126,8 @@ process_main(const struct vz_spawn_opts *o, int slave, int sync_fd)
 	}
 	signal(SIGPIPE, SIG_DFL);
 	close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
+	if (ct_security_apply(&j->sec, &err) < 0)
+		goto fail;
 	/* execvp searches the PATH of environ, so install the container's first. */
 	environ = (char **)(o->envp ? o->envp : default_env);
 	execvp(o->argv[0], o->argv);
@@ -149,7 +158,7 @@ helper_main(const struct join *j, const struct vz_spawn_opts *o, int sync_fd)
 		goto fail;
 	}
 	if (pid == 0)
-		process_main(o, slave, sync_fd);
+		process_main(j, o, slave, sync_fd);
 	/* The helper may live as long as the session: it must not keep the
 	 * sync socket, the client's stdio, or descriptors that other vzd threads
 	 * had open when it was forked (their clients would never see EOF). */
@@ -185,8 +194,8 @@ static int await_spawn(int fd, bool pty, int *ret_master, vz_error *err)
 	return 0;
 }
 
-static int load_join(const struct vz_global_conf *g, const char *ctid, struct join *j,
-		     vz_error *err)
+static int load_join(const struct vz_global_conf *g, const char *ctid, bool with_security,
+		     struct join *j, vz_error *err)
 {
 	cleanup_ct_conf struct vz_ct_conf *c = NULL;
 	pid_t pid;
@@ -194,10 +203,15 @@ static int load_join(const struct vz_global_conf *g, const char *ctid, struct jo
 	if (vz_ct_conf_load(g, ctid, &c, err) < 0)
 		return -1;
 	j->privileged = c->privileged;
-	if (vz_ct_init_pidfd(g, ctid, &pid, &j->pidfd, err) < 0)
+	if (with_security && ct_security_prepare(g, c, &j->sec, err) < 0)
 		return -1;
+	if (vz_ct_init_pidfd(g, ctid, &pid, &j->pidfd, err) < 0) {
+		ct_security_release(&j->sec);
+		return -1;
+	}
 	if (ct_cgroup(g, ctid, &j->cg, err) < 0) {
 		close(j->pidfd);
+		ct_security_release(&j->sec);
 		return -1;
 	}
 	return 0;
@@ -208,6 +222,7 @@ static void join_release(struct join *j)
 	if (j->pidfd >= 0)
 		close(j->pidfd);
 	vz_cgroup_free(j->cg);
+	ct_security_release(&j->sec);
 }
 
 int vz_ct_spawn(const struct vz_global_conf *g, const char *ctid, const struct vz_spawn_opts *o,
@@ -220,7 +235,7 @@ int vz_ct_spawn(const struct vz_global_conf *g, const char *ctid, const struct v
 
 	if (!o->argv || !o->argv[0])
 		return vz_fail(err, VZ_INVALID_PARAMETER_SYNTAX, "no command given");
-	if (load_join(g, ctid, &j, err) < 0)
+	if (load_join(g, ctid, true, &j, err) < 0)
 		return -1;
 	if (ct_sync_socketpair(sv, err) < 0) {
 		join_release(&j);
@@ -274,7 +289,7 @@ int ct_run_fn(const struct vz_global_conf *g, const char *ctid, int (*fn)(void *
 	int status;
 	pid_t pid;
 
-	if (load_join(g, ctid, &j, err) < 0)
+	if (load_join(g, ctid, false, &j, err) < 0)
 		return -1;
 	pid = vz_child_fork();
 	if (pid == 0) {

@@ -30,6 +30,7 @@
 #include "lib/util.h"
 #include "netns/netns.h"
 #include "runtime/internal.h"
+#include "runtime/security.h"
 #include "runtime/sync.h"
 #include "storage/storage.h"
 
@@ -39,6 +40,7 @@ struct launch {
 	const struct vz_ct_conf *c;
 	struct vz_cgroup *cg;
 	struct vz_idmap map;
+	struct ct_security sec;
 	int sync_fd;
 };
 
@@ -93,6 +95,8 @@ static void __attribute__((noreturn)) init_main(const struct launch *l, int go_f
 	}
 	/* Whatever vzd had open (other clients' sockets) must not leak in. */
 	close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
+	if (ct_security_apply(&l->sec, &err) < 0)
+		goto fail;
 	ct_sync_send(l->sync_fd, CT_SYNC_EXEC, 0);
 	execve(argv[0], argv, init_env);
 	vz_fail_errno(&err, VZ_FS_BAD_TMPL, "exec /sbin/init");
@@ -180,18 +184,24 @@ static int launch(const struct vz_global_conf *g, const struct vz_ct_conf *c, st
 	int rc;
 
 	ct_idmap(g, c, &l.map);
-	if (ct_sync_socketpair(sv, err) < 0)
+	if (ct_security_prepare(g, c, &l.sec, err) < 0)
 		return -1;
+	if (ct_sync_socketpair(sv, err) < 0) {
+		ct_security_release(&l.sec);
+		return -1;
+	}
 	parent_fd = sv[0];
 	l.sync_fd = sv[1];
 	launcher = vz_child_fork();
 	if (launcher < 0) {
 		close(sv[1]);
+		ct_security_release(&l.sec);
 		return vz_fail_errno(err, VZ_RESOURCE_ERROR, "fork");
 	}
 	if (launcher == 0)
 		launcher_main(&l);
 	close(sv[1]);
+	ct_security_release(&l.sec);
 	rc = await_init(parent_fd, ret_pid, err);
 	vz_child_wait(launcher, &status, -1);
 	return rc;
@@ -281,7 +291,7 @@ int vz_ct_start(const struct vz_global_conf *g, const char *ctid, vz_error *err)
 	}
 	if (check_init(c, err) < 0 || vz_mkdir_p(g->run_dir, 0755, err) < 0 ||
 	    vz_write_file_atomic(marker, "", 0, 0644, err) < 0 || cg->ops->create(cg, err) < 0 ||
-	    launch(g, c, cg, &init, err) < 0) {
+	    ct_apply_devices(c, cg, err) < 0 || launch(g, c, cg, &init, err) < 0) {
 		rollback(c, cg, init, mounted_here, marker);
 		goto fail;
 	}

@@ -101,6 +101,7 @@ CGROUP_PARENT="vzt-$_name-$$"
 USERNS_BASE="$_base"
 STOP_TIMEOUT="10"
 LOCK_TIMEOUT="30"
+SECCOMP_PROFILE="$VZ_SRCDIR/etc/seccomp/default.json"
 CONF
 	cp "$VZ_SRCDIR/etc/conf/ve-basic.conf-sample" "$ROOT/conf/" 2>/dev/null
 	export VZ_CONF="$ROOT/vz.conf"

@@ -1,0 +1,117 @@
+/* Applying a container's confinement (see security.h): the capability
+ * bounding set, no_new_privs, the seccomp filter, and the device rules the
+ * cgroup backends enforce. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
+#include "lib/cleanup.h"
+#include "lib/util.h"
+#include "cgroups/cgroup.h"
+#include "runtime/security.h"
+
+int ct_security_prepare(const struct vz_global_conf *g, const struct vz_ct_conf *c,
+			struct ct_security *ret, vz_error *err)
+{
+	cleanup_free char *profile = vz_seccomp_profile_path(g, c);
+	struct ct_security s = {.no_new_privs = c->no_new_privs};
+
+	if (vz_caps_drop_mask(c->capability, &s.cap_drop, err) < 0)
+		return vz_error_wrap(err, "CAPABILITY");
+	if (vz_seccomp_compile(profile, c->features, &s.filter, err) < 0)
+		return -1;
+	*ret = s;
+	return 0;
+}
+
+int ct_security_apply(const struct ct_security *s, vz_error *err)
+{
+	int r;
+
+	/* Bounding set first: dropping needs CAP_SETPCAP, which is still ours;
+	 * the exec that follows recomputes the sets within the bound. */
+	for (int cap = 0; cap < 64; cap++) {
+		if (!(s->cap_drop & (1ULL << cap)))
+			continue;
+		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL)
+			return vz_fail_errno(err, VZ_SET_CAP,
+					     "drop capability %d from the bounding set", cap);
+	}
+	if (s->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return vz_fail_errno(err, VZ_SET_CAP, "set no_new_privs");
+	/* Without no_new_privs this needs CAP_SYS_ADMIN in our user namespace,
+	 * which container root has until the exec. */
+	if (s->filter && (r = seccomp_load(s->filter)) < 0)
+		return vz_error_set(err, VZ_SYSTEM_ERROR, -r, "load the seccomp filter");
+	return 0;
+}
+
+void ct_security_release(struct ct_security *s)
+{
+	if (s->filter)
+		seccomp_release(s->filter);
+	s->filter = NULL;
+}
+
+static int devnode_rule(const char *entry, struct vz_dev_rule *ret, vz_error *err)
+{
+	char name[256], path[300];
+	struct stat st;
+	unsigned access;
+
+	if (vz_devnode_parse(entry, name, sizeof(name), &access, err) < 0)
+		return -1;
+	snprintf(path, sizeof(path), "/dev/%s", name);
+	if (stat(path, &st) < 0)
+		return vz_fail_errno(err, VZ_INVALID_PARAMETER_VALUE, "DEVNODES: `%s`", path);
+	if (!S_ISCHR(st.st_mode) && !S_ISBLK(st.st_mode))
+		return vz_fail(err, VZ_INVALID_PARAMETER_VALUE, "DEVNODES: `%s` is not a device",
+			       path);
+	*ret = (struct vz_dev_rule){S_ISCHR(st.st_mode) ? 'c' : 'b', major(st.st_rdev),
+				    minor(st.st_rdev), access};
+	return 0;
+}
+
+static size_t strv_len(char *const *v)
+{
+	size_t n = 0;
+
+	while (v && v[n])
+		n++;
+	return n;
+}
+
+int ct_device_rules(const struct vz_ct_conf *c, struct vz_dev_rule **ret, size_t *ret_n,
+		    vz_error *err)
+{
+	size_t n = vz_dev_default_n + strv_len(c->devices) + strv_len(c->devnodes), i = 0;
+	cleanup_free struct vz_dev_rule *r = vz_xcalloc(n, sizeof(*r));
+
+	for (; i < vz_dev_default_n; i++)
+		r[i] = vz_dev_default[i];
+	for (char **w = c->devices; w && *w; w++)
+		if (vz_dev_rule_parse(*w, &r[i++], err) < 0)
+			return vz_error_wrap(err, "DEVICES");
+	for (char **w = c->devnodes; w && *w; w++)
+		if (devnode_rule(*w, &r[i++], err) < 0)
+			return -1;
+	*ret = steal_pointer(&r);
+	*ret_n = n;
+	return 0;
+}
+
+int ct_apply_devices(const struct vz_ct_conf *c, struct vz_cgroup *cg, vz_error *err)
+{
+	cleanup_free struct vz_dev_rule *rules = NULL;
+	size_t n;
+
+	if (ct_device_rules(c, &rules, &n, err) < 0)
+		return -1;
+	return cg->ops->devices(cg, rules, n, err);
+}
