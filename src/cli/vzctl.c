@@ -514,6 +514,12 @@ static const struct set_option set_options[] = {
     {"numproc", "NUMPROC", "set", ""},
     {"diskspace", "DISKSPACE", "set", ""},
     {"diskinodes", "DISKINODES", "set", ""},
+    {"capability", "CAPABILITY", "add", ""},
+    {"features", "FEATURES", "add", ""},
+    {"devices", "DEVICES", "add", ""},
+    {"devnodes", "DEVNODES", "add", ""},
+    {"seccomp-profile", "SECCOMP_PROFILE", "set", ""},
+    {"no-new-privs", "NO_NEW_PRIVS", "set", ""},
 };
 
 static json_t *set_param(const struct set_option *o, const char *value)
@@ -619,7 +625,10 @@ static const struct command commands[] = {
      "  --onboot yes|no --disabled yes|no --description TEXT\n"
      "  --cpuunits N --cpulimit PERCENT --cpus N\n"
      "  --ram SIZE --swap SIZE --physpages B[:L] --swappages B[:L] --numproc B[:L]\n"
-     "  --diskspace B[:L] --diskinodes B[:L]      (sizes take K/M/G/T or `unlimited`)\n"},
+     "  --diskspace B[:L] --diskinodes B[:L]      (sizes take K/M/G/T or `unlimited`)\n"
+     "  --capability NAME:on|off --features NAME:on|off (nesting bpf perf userfaultfd keyctl)\n"
+     "  --devices c|b:MAJOR:MINOR:r|w|rw|none --devnodes NAME:r|w|rw|none\n"
+     "  --seccomp-profile NAME|PATH --no-new-privs yes|no  (take effect at the next start)\n"},
     {"help", cmd_help, "[COMMAND]", "Show help.\n"},
 };
 

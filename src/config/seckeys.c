@@ -281,3 +281,16 @@ int vz_seccomp_name_check(const char *value, vz_error *err)
 			       value);
 	return 0;
 }
+
+bool vz_keyed_list(const char *key)
+{
+	return !strcmp(key, "CAPABILITY") || !strcmp(key, "FEATURES") || !strcmp(key, "DEVICES") ||
+	       !strcmp(key, "DEVNODES");
+}
+
+bool vz_same_entry(const char *a, const char *b)
+{
+	const char *ca = strrchr(a, ':'), *cb = strrchr(b, ':');
+
+	return ca && cb && ca - a == cb - b && !strncasecmp(a, b, (size_t)(ca - a));
+}

@@ -60,4 +60,10 @@ int vz_devnodes_check(const char *value, vz_error *err);
  * NAME.json in the directory of vz.conf's SECCOMP_PROFILE. */
 int vz_seccomp_name_check(const char *value, vz_error *err);
 
+/* CAPABILITY, FEATURES, DEVICES and DEVNODES are lists of NAME:VALUE
+ * entries in which a new entry replaces the one with the same NAME (as
+ * vzctl's --capability net_admin:off undoes net_admin:on). */
+bool vz_keyed_list(const char *key);
+bool vz_same_entry(const char *a, const char *b);
+
 #endif

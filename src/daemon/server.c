@@ -75,14 +75,6 @@ static int send_reply(int sock, json_t *reply)
 	return rc;
 }
 
-static int peer_is_root(int sock)
-{
-	struct ucred cred;
-	socklen_t len = sizeof(cred);
-
-	return getsockopt(sock, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0 && cred.uid == 0;
-}
-
 /* Check the request's shape; fills r->op, r->ctid, r->args. */
 static int parse_request(struct request *r, const struct handler **ret_h, vz_error *err)
 {
@@ -158,11 +150,10 @@ static void *connection_main(void *arg)
 	free(arg);
 	srv = r.srv;
 	sock = r.sock;
-	(void)srv;
 	setsockopt(sock, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	setsockopt(sock, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	if (!peer_is_root(sock)) {
-		vz_fail(&err, VZ_PERM_DENIED, "permission denied: vzd serves root only");
+	if (!vzd_peer_allowed(sock, srv->allowed_gid)) {
+		vz_fail(&err, VZ_PERM_DENIED, "permission denied: vzd serves root and VZD_GROUP only");
 		send_reply(sock, vz_proto_error_reply(&err));
 	} else if (vz_proto_recv(sock, &r.msg, r.fds, VZ_PROTO_MAX_FDS, &r.n_fds, &err) < 0) {
 		/* A malformed or stalled request gets an answer if it can take one. */

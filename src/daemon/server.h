@@ -14,7 +14,13 @@ struct server {
 	int listen_fd;
 	bool use_syslog;
 	bool debug;
+	long allowed_gid; /* VZD_GROUP's gid, -1 for root only */
 };
+
+/* access.c: the socket file's owner and mode for VZD_GROUP, and the check
+ * of each peer (root or a member of that group). */
+int vzd_socket_access(const char *path, const char *group, long *ret_gid, vz_error *err);
+bool vzd_peer_allowed(int sock, long gid);
 
 /* One request as received, with the descriptors that came with it. */
 struct request {

@@ -54,7 +54,7 @@ static int take_instance_lock(const struct vz_global_conf *g, vz_error *err)
 	return take_fd(&fd);
 }
 
-static int listen_socket(const char *path, vz_error *err)
+static int listen_socket(const char *path, const char *group, long *ret_gid, vz_error *err)
 {
 	struct sockaddr_un addr = {.sun_family = AF_UNIX};
 	cleanup_close int fd = -1;
@@ -70,7 +70,9 @@ static int listen_socket(const char *path, vz_error *err)
 	unlink(path);
 	if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0)
 		return vz_fail_errno(err, VZ_SYSTEM_ERROR, "bind `%s`", path);
-	if (chmod(path, 0600) < 0 || listen(fd, 128) < 0)
+	if (vzd_socket_access(path, group, ret_gid, err) < 0)
+		return -1;
+	if (listen(fd, 128) < 0)
 		return vz_fail_errno(err, VZ_SYSTEM_ERROR, "listen on `%s`", path);
 	return take_fd(&fd);
 }
@@ -205,7 +207,8 @@ static int setup(struct server *srv, const char *conf, vz_error *err)
 	if (vzd_monitor_start(srv) < 0)
 		return vz_fail_errno(err, VZ_SYSTEM_ERROR, "start the monitor");
 	watch_running(srv);
-	srv->listen_fd = listen_socket(srv->g->socket_path, err);
+	srv->listen_fd =
+	    listen_socket(srv->g->socket_path, srv->g->vzd_group, &srv->allowed_gid, err);
 	if (srv->listen_fd < 0)
 		return -1;
 	if (pthread_create(&tid, NULL, onboot_main, srv) == 0)

@@ -9,6 +9,7 @@
 
 #include "lib/cleanup.h"
 #include "lib/util.h"
+#include "config/seckeys.h"
 #include "runtime/internal.h"
 #include "storage/storage.h"
 
@@ -223,7 +224,7 @@ fail:
 static bool is_list_key(const char *key)
 {
 	return !strcmp(key, "IP_ADDRESS") || !strcmp(key, "NAMESERVER") ||
-	       !strcmp(key, "SEARCHDOMAIN");
+	       !strcmp(key, "SEARCHDOMAIN") || vz_keyed_list(key);
 }
 
 static bool is_fixed_key(const char *key)
@@ -237,14 +238,16 @@ static bool is_fixed_key(const char *key)
 }
 
 /* New text of list key after adding or removing one word. */
-static char *edit_list(const char *current, enum vz_param_op op, const char *word)
+static char *edit_list(const char *key, const char *current, enum vz_param_op op,
+		       const char *word)
 {
 	cleanup_strv char **v = vz_split_words(current);
 	cleanup_free const char **kept = vz_xcalloc(1, sizeof(char *));
 	size_t n = 0;
 
 	for (char **p = v; *p; p++) {
-		if (!strcmp(*p, word) || (op == VZ_PARAM_DEL && !strcmp(word, "all")))
+		if (!strcmp(*p, word) || (op == VZ_PARAM_DEL && !strcmp(word, "all")) ||
+		    (vz_keyed_list(key) && vz_same_entry(*p, word)))
 			continue;
 		kept = vz_xrealloc(kept, (n + 2) * sizeof(char *));
 		kept[n++] = *p;
@@ -269,7 +272,7 @@ static int apply_param(struct vz_ct_conf *c, const struct vz_param *p, vz_error 
 		if (!is_list_key(p->key))
 			return vz_fail(err, VZ_INVALID_PARAMETER_SYNTAX, "%s is not a list",
 				       p->key);
-		value = edit_list(vz_kvfile_get(c->kv, p->key), p->op, p->value);
+		value = edit_list(p->key, vz_kvfile_get(c->kv, p->key), p->op, p->value);
 	} else {
 		value = vz_xstrdup(p->value);
 	}

@@ -32,6 +32,7 @@ struct ct_rootfs_spec {
 	const char *root;     /* VE_ROOT on the host */
 	const char *hostname; /* may be NULL */
 	const char *ctid;
+	char *const *devnodes; /* DEVNODES entries: host /dev nodes to bind in */
 };
 int ct_setup_rootfs(const struct ct_rootfs_spec *spec, vz_error *err);
 

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "config/seckeys.h"
 #include "lib/cleanup.h"
 #include "lib/syscalls.h"
 #include "lib/util.h"
@@ -130,7 +131,34 @@ static int dev_symlinks(const char *dev, vz_error *err)
 	return 0;
 }
 
-static int mount_dev(const char *root, vz_error *err)
+/* DEVNODES: host nodes bound in at the same path below /dev; the device
+ * cgroup (set up by vzd) is what grants their use. */
+static int bind_devnodes(const char *dev, char *const *devnodes, vz_error *err)
+{
+	for (char *const *w = devnodes; w && *w; w++) {
+		char name[256], path[4096], src[300], *slash;
+		unsigned access;
+
+		if (vz_devnode_parse(*w, name, sizeof(name), &access, err) < 0)
+			return -1;
+		if (!access)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dev, name);
+		snprintf(src, sizeof(src), "/dev/%s", name);
+		for (slash = strchr(path + strlen(dev) + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
+			*slash = '\0';
+			if (ensure_dir(path, err) < 0)
+				return -1;
+			*slash = '/';
+		}
+		if (ensure_file(path, 0600, err) < 0 ||
+		    do_mount(src, path, NULL, MS_BIND, NULL, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int mount_dev(const char *root, char *const *devnodes, vz_error *err)
 {
 	cleanup_free char *dev = vz_strdup_printf("%s/dev", root);
 	char path[4096], src[64];
@@ -165,7 +193,7 @@ static int mount_dev(const char *root, vz_error *err)
 	if (ensure_dir(path, err) < 0 ||
 	    do_mount("mqueue", path, "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, err) < 0)
 		return -1;
-	return dev_symlinks(dev, err);
+	return dev_symlinks(dev, err) < 0 ? -1 : bind_devnodes(dev, devnodes, err);
 }
 
 static int enter_root(const char *root, vz_error *err)
@@ -197,7 +225,7 @@ int ct_setup_rootfs(const struct ct_rootfs_spec *spec, vz_error *err)
 	if (do_mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL, err) < 0 ||
 	    do_mount(spec->root, spec->root, NULL, MS_BIND | MS_REC, NULL, err) < 0 ||
 	    mount_proc(spec->root, err) < 0 || mount_sys(spec->root, err) < 0 ||
-	    mount_dev(spec->root, err) < 0 || enter_root(spec->root, err) < 0)
+	    mount_dev(spec->root, spec->devnodes, err) < 0 || enter_root(spec->root, err) < 0)
 		return vz_error_wrap(err, "set up root file system");
 	/* Without HOSTNAME the new uts namespace would still carry the host's
 	 * name: never show a tenant the host's name, use the CTID instead. */

@@ -77,7 +77,10 @@ static int stdio_to_devnull(vz_error *err)
 static void __attribute__((noreturn)) init_main(const struct launch *l, int go_fd)
 {
 	struct ct_rootfs_spec spec = {
-	    .root = l->c->ve_root, .hostname = l->c->hostname, .ctid = l->c->ctid};
+	    .root = l->c->ve_root,
+	    .hostname = l->c->hostname,
+	    .ctid = l->c->ctid,
+	    .devnodes = l->c->devnodes};
 	char *const argv[] = {"/sbin/init", NULL};
 	vz_error err = {0};
 	char go;
