@@ -160,9 +160,8 @@ static long x_bpf(void)
 }
 static long x_perf_event_open(void)
 {
-	struct perf_event_attr a = {.type = PERF_TYPE_SOFTWARE,
-				    .size = sizeof(a),
-				    .config = PERF_COUNT_SW_CPU_CLOCK};
+	struct perf_event_attr a = {
+	    .type = PERF_TYPE_SOFTWARE, .size = sizeof(a), .config = PERF_COUNT_SW_CPU_CLOCK};
 	/* every process on cpu 0: the whole host */
 	return sys_errno(syscall(SYS_perf_event_open, &a, -1, 0, -1, 0));
 }
@@ -234,51 +233,148 @@ static long x_setns_host(void)
 }
 
 /* 32-bit entry points (i386 numbers). */
-static long i_init_module(void) { return -int80(128, 0, 0, 0, 0); }
-static long i_kexec_load(void) { return -int80(283, 0, 0, 0, 0); }
-static long i_settimeofday(void) { return -int80(79, 0, 0, 0, 0); }
-static long i_stime(void) { return -int80(25, 0, 0, 0, 0); }
-static long i_clock_settime64(void) { return -int80(404, 0, 0, 0, 0); }
-static long i_keyctl(void) { return -int80(288, 0, (long)-3, 0, 0); }
-static long i_add_key(void) { return -int80(286, 0, 0, 0, 0); }
-static long i_open_by_handle_at(void) { return -int80(342, -100, 0, 0, 0); }
-static long i_bpf(void) { return -int80(357, 0, 0, 0, 0); }
-static long i_perf_event_open(void) { return -int80(336, 0, -1, 0, -1); }
-static long i_userfaultfd(void) { return -int80(374, 0, 0, 0, 0); }
-static long i_personality(void) { return -int80(136, 0x0040000, 0, 0, 0); }
-static long i_swapon(void) { return -int80(87, 0, 0, 0, 0); }
-static long i_vm86(void) { return -int80(166, 0, 0, 0, 0); }
+static long i_init_module(void)
+{
+	return -int80(128, 0, 0, 0, 0);
+}
+static long i_kexec_load(void)
+{
+	return -int80(283, 0, 0, 0, 0);
+}
+static long i_settimeofday(void)
+{
+	return -int80(79, 0, 0, 0, 0);
+}
+static long i_stime(void)
+{
+	return -int80(25, 0, 0, 0, 0);
+}
+static long i_clock_settime64(void)
+{
+	return -int80(404, 0, 0, 0, 0);
+}
+static long i_keyctl(void)
+{
+	return -int80(288, 0, (long)-3, 0, 0);
+}
+static long i_add_key(void)
+{
+	return -int80(286, 0, 0, 0, 0);
+}
+static long i_open_by_handle_at(void)
+{
+	return -int80(342, -100, 0, 0, 0);
+}
+static long i_bpf(void)
+{
+	return -int80(357, 0, 0, 0, 0);
+}
+static long i_perf_event_open(void)
+{
+	return -int80(336, 0, -1, 0, -1);
+}
+static long i_userfaultfd(void)
+{
+	return -int80(374, 0, 0, 0, 0);
+}
+static long i_personality(void)
+{
+	return -int80(136, 0x0040000, 0, 0, 0);
+}
+static long i_swapon(void)
+{
+	return -int80(87, 0, 0, 0, 0);
+}
+static long i_vm86(void)
+{
+	return -int80(166, 0, 0, 0, 0);
+}
 /* x32 numbers: x86_64 ones with bit 30; the kernel here has no x32 ABI, the
  * filter must say ENOSYS or EPERM either way. */
-static long x32_kexec_load(void) { return sys_errno(syscall(0x40000000 | SYS_kexec_load, 0, 0, 0, 0)); }
-static long x32_init_module(void) { return sys_errno(syscall(0x40000000 | SYS_init_module, 0, 0, 0)); }
+static long x32_kexec_load(void)
+{
+	return sys_errno(syscall(0x40000000 | SYS_kexec_load, 0, 0, 0, 0));
+}
+static long x32_init_module(void)
+{
+	return sys_errno(syscall(0x40000000 | SYS_init_module, 0, 0, 0));
+}
 
 /* Must keep working: a filter that blocks these breaks ordinary software. */
-static long ok_personality_query(void) { return personality(0xffffffff) == -1 ? 0 : 1; }
+static long ok_personality_query(void)
+{
+	return personality(0xffffffff) == -1 ? 0 : 1;
+}
 static long ok_personality_linux32(void)
 {
 	int r = personality(PER_LINUX32);
 	personality(PER_LINUX);
 	return r == -1 ? 0 : 1;
 }
-static long ok_sysinfo(void) { return syscall(SYS_sysinfo, &(char[256]){0}) == 0; }
+static long ok_sysinfo(void)
+{
+	return syscall(SYS_sysinfo, &(char[256]){0}) == 0;
+}
 
 static const struct {
 	const char *name;
 	long (*fn)(void);
 	bool must_work; /* the attempt must succeed (returns 1) */
 } attempts[] = {
-#define A(n) {#n, x_##n, false}
-#define I(n) {"i386_" #n, i_##n, false}
-    A(init_module), A(finit_module), A(delete_module), A(kexec_load), A(kexec_file_load),
-    A(reboot_kexec), A(reboot_cad), A(settimeofday), A(clock_settime), A(adjtimex),
-    A(clock_adjtime), A(swapon), A(swapoff), A(add_key), A(keyctl), A(request_key),
-    A(open_by_handle_at), A(bpf), A(perf_event_open), A(userfaultfd), A(personality),
-    A(personality_exec), A(acct), A(iopl), A(ioperm), A(syslog), A(rlimit),  A(unshare_userns_time), A(unshare_userns_module), A(setns_host),
-    I(init_module), I(kexec_load), I(settimeofday), I(stime), I(clock_settime64), I(keyctl),
-    I(add_key), I(open_by_handle_at), I(bpf), I(perf_event_open), I(userfaultfd),
-    I(personality), I(swapon), I(vm86),
-    {"x32_kexec_load", x32_kexec_load, false}, {"x32_init_module", x32_init_module, false},
+#define A(n)                                                                                       \
+	{                                                                                          \
+#n, x_##n, false                                                                   \
+	}
+#define I(n)                                                                                       \
+	{                                                                                          \
+		"i386_" #n, i_##n, false                                                           \
+	}
+    A(init_module),
+    A(finit_module),
+    A(delete_module),
+    A(kexec_load),
+    A(kexec_file_load),
+    A(reboot_kexec),
+    A(reboot_cad),
+    A(settimeofday),
+    A(clock_settime),
+    A(adjtimex),
+    A(clock_adjtime),
+    A(swapon),
+    A(swapoff),
+    A(add_key),
+    A(keyctl),
+    A(request_key),
+    A(open_by_handle_at),
+    A(bpf),
+    A(perf_event_open),
+    A(userfaultfd),
+    A(personality),
+    A(personality_exec),
+    A(acct),
+    A(iopl),
+    A(ioperm),
+    A(syslog),
+    A(rlimit),
+    A(unshare_userns_time),
+    A(unshare_userns_module),
+    A(setns_host),
+    I(init_module),
+    I(kexec_load),
+    I(settimeofday),
+    I(stime),
+    I(clock_settime64),
+    I(keyctl),
+    I(add_key),
+    I(open_by_handle_at),
+    I(bpf),
+    I(perf_event_open),
+    I(userfaultfd),
+    I(personality),
+    I(swapon),
+    I(vm86),
+    {"x32_kexec_load", x32_kexec_load, false},
+    {"x32_init_module", x32_init_module, false},
     {"ok_personality_query", ok_personality_query, true},
     {"ok_personality_linux32", ok_personality_linux32, true},
     {"ok_sysinfo", ok_sysinfo, true},
@@ -310,8 +406,9 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (!in_vz_container()) {
-		fprintf(stderr, "probe: not in a vz container (no container=vz in /proc/1/environ); "
-				"refusing to try escapes on the host\n");
+		fprintf(stderr,
+			"probe: not in a vz container (no container=vz in /proc/1/environ); "
+			"refusing to try escapes on the host\n");
 		return 3;
 	}
 	for (size_t i = 0; argc == 2 && i < sizeof(attempts) / sizeof(attempts[0]); i++) {
