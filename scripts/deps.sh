@@ -9,6 +9,8 @@ PACKAGES=(
 	libseccomp-dev libcap-dev libnl-3-dev libnl-route-3-dev libmnl-dev libjansson-dev
 	# tests: cmocka units, clang for the fuzz target, util-linux's script(1) for pty tests
 	libcmocka-dev clang bsdutils procps
+	# tests/security: ip and ss, setpriv and findmnt, useradd/groupadd, a static libc for the probe
+	iproute2 util-linux passwd libc6-dev
 	# OS templates
 	busybox-static debootstrap tar gzip
 )
