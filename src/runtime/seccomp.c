@@ -18,6 +18,7 @@
 #include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "lib/cleanup.h"
 #include "lib/util.h"
@@ -324,6 +325,11 @@ int vz_seccomp_compile(const char *path, char *const *features, scmp_filter_ctx 
 	cleanup_json json_t *root = NULL;
 	json_error_t jerr;
 
+	if (access(path, R_OK) < 0)
+		return vz_fail_errno(err, VZ_INVALID_PARAMETER_VALUE,
+				     "seccomp profile `%s` (containers never start unfiltered: install "
+				     "etc/seccomp/default.json there or point SECCOMP_PROFILE at one)",
+				     path);
 	root = json_load_file(path, 0, &jerr);
 	if (!root)
 		return vz_fail(err, VZ_INVALID_PARAMETER_VALUE, "seccomp profile `%s`:%d: %s", path,

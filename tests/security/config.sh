@@ -103,6 +103,9 @@ echo '{"default_action": "allow", "syscalls": [{"names": ["no_such_call"], "acti
 vzctl -q set 103 --seccomp-profile "$ROOT/typo.json" --save >/dev/null
 check_rc 21 "a profile naming an unknown system call is refused" "$VZCTL_BIN" start 103
 check "the message names the call and the file" sh -c "echo '$OUT' | grep -q no_such_call && echo '$OUT' | grep -q typo.json"
+vzctl -q set 103 --seccomp-profile "$ROOT/missing.json" --save >/dev/null
+check_rc 21 "a missing profile is refused at start: never unfiltered" "$VZCTL_BIN" start 103
+check "the message names the missing file" contains "$OUT" "missing.json"
 check "the failed start left 103 stopped" sh -c "'$VZCTL_BIN' status 103 | grep -q down"
 
 # ---- VZD_GROUP -----------------------------------------------------------------------
