@@ -24,6 +24,9 @@ bnd=$(status_of CapBnd 1)
 check "the default bounding set lacks sys_module, sys_rawio, sys_time, syslog, mac_admin" \
 	test $((0x$bnd & (1 << 16 | 1 << 17 | 1 << 25 | 1 << 34 | 1 << 33))) -eq 0
 check "the default bounding set keeps net_raw, sys_admin, sys_boot" test $((0x$bnd & (1 << 13 | 1 << 21 | 1 << 22))) -eq $((1 << 13 | 1 << 21 | 1 << 22))
+OUT=$(printf 'grep -E "^(Seccomp|CapBnd):" /proc/self/status\nexit\n' | script -qec "'$VZCTL_BIN' enter 101" /dev/null 2>&1)
+check "an entered shell (vzctl enter) has the init's filter and bounding set" \
+	sh -c "echo '$OUT' | grep -q '^Seccomp:.*2' && echo '$OUT' | grep -q '^CapBnd:.*$bnd'"
 check "no_new_privs is off by default (set-id programs keep working)" test "$(status_of NoNewPrivs self)" = 0
 check "ping of 127.0.0.1 works with cap_net_raw" sh -c "'$VZCTL_BIN' exec2 101 'ping -c1 -W5 127.0.0.1' >/dev/null 2>&1"
 
