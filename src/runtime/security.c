@@ -12,6 +12,7 @@
 #include <sys/sysmacros.h>
 
 #include "lib/cleanup.h"
+#include "lib/syscalls.h"
 #include "lib/util.h"
 #include "cgroups/cgroup.h"
 #include "runtime/security.h"
@@ -49,6 +50,30 @@ int ct_security_apply(const struct ct_security *s, vz_error *err)
 	 * which container root has until the exec. */
 	if (s->filter && (r = seccomp_load(s->filter)) < 0)
 		return vz_error_set(err, VZ_SYSTEM_ERROR, -r, "load the seccomp filter");
+	return 0;
+}
+
+int ct_security_bound_by(struct ct_security *s, pid_t init, int init_pidfd, vz_error *err)
+{
+	cleanup_free char *text = NULL;
+	char path[64];
+	const char *p;
+	unsigned long long bnd;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)init);
+	if (vz_read_file(path, 64 * 1024, &text, NULL, err) < 0)
+		return vz_error_wrap(err, "capabilities of the container's init");
+	/* The pid could have been reused between the read and now: the pidfd
+	 * says whether it is still the same process. */
+	if (vz_pidfd_send_signal(init_pidfd, 0, NULL, 0) < 0)
+		return vz_fail(err, VZ_VE_NOT_RUNNING, "the container's init is gone");
+	p = strstr(text, "\nCapBnd:");
+	if (!p || sscanf(p + 8, "%llx", &bnd) != 1)
+		return vz_fail(err, VZ_SYSTEM_ERROR, "no CapBnd in `%s`", path);
+	s->cap_drop |= ~(uint64_t)bnd;
+	p = strstr(text, "\nNoNewPrivs:");
+	if (p && atoi(p + 12) == 1)
+		s->no_new_privs = true;
 	return 0;
 }
 

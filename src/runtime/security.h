@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "config/conf.h"
 #include "config/seckeys.h"
@@ -45,6 +46,10 @@ int ct_security_prepare(const struct vz_global_conf *g, const struct vz_ct_conf 
 			struct ct_security *ret, vz_error *err);
 /* In the container, as its root, right before exec. */
 int ct_security_apply(const struct ct_security *s, vz_error *err);
+/* For exec and enter: never more than the running init has, even when the
+ * config changed since it started (its bounding set and no_new_privs are
+ * read from /proc; @init_pidfd guards against pid reuse). */
+int ct_security_bound_by(struct ct_security *s, pid_t init, int init_pidfd, vz_error *err);
 void ct_security_release(struct ct_security *s);
 
 /* The device rules of a container: the defaults, DEVICES, and for DEVNODES

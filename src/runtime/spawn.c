@@ -209,6 +209,11 @@ static int load_join(const struct vz_global_conf *g, const char *ctid, bool with
 		ct_security_release(&j->sec);
 		return -1;
 	}
+	if (with_security && ct_security_bound_by(&j->sec, pid, j->pidfd, err) < 0) {
+		close(j->pidfd);
+		ct_security_release(&j->sec);
+		return vz_error_wrap(err, "container %s", ctid);
+	}
 	if (ct_cgroup(g, ctid, &j->cg, err) < 0) {
 		close(j->pidfd);
 		ct_security_release(&j->sec);

@@ -49,6 +49,8 @@ check "net_raw:off takes net_raw out of the bounding set" test $((0x$(status_of 
 check "... of exec'd processes too" test $((0x$(status_of CapBnd self) & (1 << 13))) -eq 0
 check "... so ping fails" sh -c "! '$VZCTL_BIN' exec2 101 'ping -c1 -W2 127.0.0.1' >/dev/null 2>&1"
 vzctl -q set 101 --capability net_raw:on --save >/dev/null
+check "an exec'd process never gets more than the running init (net_raw saved on, init without)" \
+	test $((0x$(status_of CapBnd self) & (1 << 13))) -eq 0
 
 # ---- NO_NEW_PRIVS ----------------------------------------------------------------
 vzctl -q set 101 --no-new-privs yes --save >/dev/null
