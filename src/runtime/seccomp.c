@@ -326,10 +326,11 @@ int vz_seccomp_compile(const char *path, char *const *features, scmp_filter_ctx 
 	json_error_t jerr;
 
 	if (access(path, R_OK) < 0)
-		return vz_fail_errno(err, VZ_INVALID_PARAMETER_VALUE,
-				     "seccomp profile `%s` (containers never start unfiltered: install "
-				     "etc/seccomp/default.json there or point SECCOMP_PROFILE at one)",
-				     path);
+		return vz_fail_errno(
+		    err, VZ_INVALID_PARAMETER_VALUE,
+		    "seccomp profile `%s` (containers never start unfiltered: install "
+		    "etc/seccomp/default.json there or point SECCOMP_PROFILE at one)",
+		    path);
 	root = json_load_file(path, 0, &jerr);
 	if (!root)
 		return vz_fail(err, VZ_INVALID_PARAMETER_VALUE, "seccomp profile `%s`:%d: %s", path,
