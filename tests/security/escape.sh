@@ -86,6 +86,14 @@ check "101: kill -9 -1 leaves container 102 running" sh -c "'$VZCTL_BIN' status 
 check "101: ptrace of pid 1 of the host is impossible (its pid 1 is its own init)" \
 	test "$(x 'cat /proc/1/cmdline' | tr '\0' ' ')" != "$(tr '\0' ' ' </proc/1/cmdline)"
 
+# ---- IPC -------------------------------------------------------------------------
+qid=$(ipcmk -Q 2>/dev/null | grep -o '[0-9]*$')
+[ -n "$qid" ] && at_exit "ipcrm -q $qid 2>/dev/null"
+"$VZCTL_BIN" exec2 102 'mkdir -p /dev/mqueue && echo > /dev/mqueue/vzt3-102' >/dev/null 2>&1
+check "the host has a SysV message queue, 102 a POSIX one" sh -c "test -n '$qid' && '$VZCTL_BIN' exec2 102 'ls /dev/mqueue' | grep -q vzt3-102"
+check "101: the host's SysV message queue is invisible" test -z "$(x 'tail -n +2 /proc/sysvipc/msg')"
+check "101: 102's POSIX message queue is invisible" test -z "$(x 'ls /dev/mqueue')"
+
 # ---- network -----------------------------------------------------------------
 br=vzt3br$$
 ip link add "$br" type bridge && at_exit "ip link del $br 2>/dev/null"
