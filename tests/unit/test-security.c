@@ -193,6 +193,42 @@ static void test_bad_profiles(void **state)
 			 0);
 }
 
+/* The keys in CTID.conf: typed once, bad values named by file, line and key. */
+static void test_conf_keys(void **state)
+{
+	struct vz_global_conf *g = NULL;
+	struct vz_ct_conf *c = NULL;
+	vz_error err = {0};
+
+	assert_int_equal(
+	    vz_global_conf_parse("/etc/vz/vz.conf", "VZD_GROUP=\"vzadmin\"\n", &g, &err), 0);
+	assert_string_equal(g->vzd_group, "vzadmin");
+	assert_non_null(strstr(g->seccomp_profile, "/vz/seccomp/default.json"));
+	assert_int_equal(vz_ct_conf_parse(g, "101", "/x/101.conf",
+					  "CAPABILITY=\"net_raw:off\"\nFEATURES=\"bpf:on\"\n"
+					  "SECCOMP_PROFILE=\"strict\"\nNO_NEW_PRIVS=\"yes\"\n",
+					  &c, &err),
+			 0);
+	assert_string_equal(c->capability[0], "net_raw:off");
+	assert_true(vz_feature_on(c->features, "bpf"));
+	assert_true(c->no_new_privs);
+	{
+		char *path = vz_seccomp_profile_path(g, c);
+		assert_non_null(strstr(path, "/vz/seccomp/strict.json"));
+		free(path);
+	}
+	vz_ct_conf_free(c);
+	c = NULL;
+	assert_int_equal(vz_ct_conf_parse(g, "101", "/x/101.conf",
+					  "HOSTNAME=\"a\"\nCAPABILITY=\"net_raw:maybe\"\n", &c,
+					  &err),
+			 -1);
+	assert_non_null(strstr(err.msg, "/x/101.conf:2: CAPABILITY"));
+	assert_int_equal(
+	    vz_ct_conf_parse(g, "101", "/x/101.conf", "DEVNODES=\"../sda:rw\"\n", &c, &err), -1);
+	vz_global_conf_free(g);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -202,6 +238,7 @@ int main(void)
 	    cmocka_unit_test(test_complement),
 	    cmocka_unit_test(test_default_profile),
 	    cmocka_unit_test(test_bad_profiles),
+	    cmocka_unit_test(test_conf_keys),
 	};
 	return cmocka_run_group_tests_name("security", tests, NULL, NULL);
 }
