@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
+#include <unistd.h>
 
 #include "cgroups/cgroup-internal.h"
 #include "config/seckeys.h"
@@ -103,13 +104,39 @@ static const char *find_hierarchy(char **hierarchies, const char *ctrl)
 	return NULL;
 }
 
+/* On a hybrid host, the cgroup2 mount beside the v1 hierarchies
+ * (ROOT/unified, as systemd mounts it).  The container gets a cgroup there
+ * too, only so that its cgroup namespace is rooted at its own cgroup in that
+ * hierarchy as well: otherwise mounting cgroup2 inside would show the host's
+ * whole unified tree (other cgroups' names, host-wide pressure figures). */
+static char *unified_mount(const char *root)
+{
+	char *path = vz_strdup_printf("%s/unified", root);
+	struct statfs sfs;
+
+	if (statfs(path, &sfs) == 0 && sfs.f_type == CGROUP2_SUPER_MAGIC && access(path, W_OK) == 0)
+		return path;
+	free(path);
+	return NULL;
+}
+
 static int list_hierarchies(struct vz_cgroup *cg, char ***ret, vz_error *err)
 {
+	char *unified;
+	size_t n = 0;
+
 	if (vz_cgroup_v1_hierarchies(cg->root, ret, err) < 0)
 		return -1;
 	if (!(*ret)[0]) {
 		vz_strv_freep(ret);
 		return vz_fail(err, VZ_SYSTEM_ERROR, "no cgroup v1 hierarchy under `%s`", cg->root);
+	}
+	if ((unified = unified_mount(cg->root))) {
+		while ((*ret)[n])
+			n++;
+		*ret = vz_xrealloc(*ret, (n + 2) * sizeof(char *));
+		(*ret)[n] = unified;
+		(*ret)[n + 1] = NULL;
 	}
 	return 0;
 }
