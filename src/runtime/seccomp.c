@@ -141,8 +141,11 @@ static bool feature_lifts(const json_t *uf, char *const *features)
 
 	if (json_is_string(uf))
 		return vz_feature_on(features, json_string_value(uf));
-	json_array_foreach(uf, i, f) if (json_is_string(f) &&
-					 vz_feature_on(features, json_string_value(f))) return true;
+	json_array_foreach(uf, i, f)
+	{
+		if (json_is_string(f) && vz_feature_on(features, json_string_value(f)))
+			return true;
+	}
 	return false;
 }
 
@@ -187,7 +190,10 @@ static int parse_args(const json_t *args, const char *where, struct scmp_arg_cmp
 				return vz_fail(err, VZ_INVALID_PARAMETER_VALUE,
 					       "%s: one not_in per rule, with 1 to 64 values",
 					       where);
-			json_array_foreach(vals, j, v) set[j] = (uint32_t)json_integer_value(v);
+			json_array_foreach(vals, j, v)
+			{
+				set[j] = (uint32_t)json_integer_value(v);
+			}
 			*ret_n_notin = vz_seccomp_complement(set, n, notin, MAX_CUBES);
 			if (*ret_n_notin > MAX_CUBES)
 				return vz_fail(err, VZ_INVALID_PARAMETER_VALUE,
@@ -314,8 +320,11 @@ static int compile(const json_t *root, char *const *features, scmp_filter_ctx *r
 		return vz_fail(err, VZ_SYSTEM_ERROR, "set seccomp filter attributes");
 	if (add_arches(ctx, json_object_get(root, "arches"), err) < 0)
 		return -1;
-	json_array_foreach(json_object_get(root, "syscalls"), i,
-			   e) if (add_entry(ctx, e, i, def, features, err) < 0) return -1;
+	json_array_foreach(json_object_get(root, "syscalls"), i, e)
+	{
+		if (add_entry(ctx, e, i, def, features, err) < 0)
+			return -1;
+	}
 	*ret = steal_pointer(&ctx);
 	return 0;
 }
