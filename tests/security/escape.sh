@@ -121,6 +121,8 @@ check "101: the host bridge has no new port" test -z "$(ls /sys/class/net/$br/br
 x 'touch /root/from-101' >/dev/null
 check "101: 102's secret is not reachable by path" test -z "$(x 'cat /proc/*/root/root/secret 2>/dev/null; find / -xdev -name secret 2>/dev/null')"
 check "102's files are closed to 101's host ids" sh -c "! setpriv --reuid=$uid101 --regid=$uid101 --clear-groups cat '$ROOT/private/102/root/secret' 2>/dev/null"
+check "102's files cannot be written by 101's host ids" sh -c "! setpriv --reuid=$uid101 --regid=$uid101 --clear-groups sh -c 'echo x >> \"$ROOT/private/102/etc/passwd\"' 2>/dev/null"
+check "102's /etc/passwd is unchanged" sh -c "! grep -qx x '$ROOT/private/102/etc/passwd'"
 check "101 and 102 have disjoint id ranges" test "$(sed -n 's/^LOCAL_UID="\([0-9]*\)"/\1/p' "$ROOT/conf/102.conf")" -ge $((uid101 + 65536))
 
 # ---- symlink and .. through a bind mount -------------------------------------
