@@ -102,6 +102,14 @@ static int mount_proc(const char *root, vz_error *err)
 		if (vz_is_dir(path) && bind_ro(path, err) < 0)
 			return -1;
 	}
+	/* /proc/sys/net belongs to the container's network namespace: writable
+	 * again (ip_forward, rp_filter, ...).  Its few host-wide files stay
+	 * owned by host root, which container root cannot override. */
+	snprintf(path, sizeof(path), "%s/sys/net", proc);
+	if (vz_is_dir(path) &&
+	    (do_mount(path, path, NULL, MS_BIND | MS_REC, NULL, err) < 0 ||
+	     do_mount(NULL, path, NULL, MS_BIND | MS_REMOUNT | PROC_FLAGS, NULL, err) < 0))
+		return -1;
 	return 0;
 }
 

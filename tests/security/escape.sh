@@ -87,6 +87,15 @@ check "101: mknod of /dev/kvm fails" fails_in 101 'mknod /tmp/kvm c 10 232'
 check "101: no /dev/kvm and no disk in /dev" test -z "$(x 'ls /dev/kvm /dev/sd* /dev/vd* /dev/loop* 2>/dev/null')"
 check "101: the host root is not reachable through .." test "$(x 'ls /../../../..' | tr '\n' ' ')" = "$(x 'ls /' | tr '\n' ' ')"
 
+# (a knob no other test touches: ip_forward may change under a concurrent
+# networking test)
+knob=/proc/sys/net/ipv4/conf/lo/accept_local
+knob0=$(cat $knob)
+check "101: its own network sysctls are writable (/proc/sys/net)" \
+	sh -c "'$VZCTL_BIN' exec2 101 'echo $((1 - knob0)) > $knob && cat $knob' | grep -qx $((1 - knob0))"
+check "... and the host's value is unchanged" test "$(cat $knob)" = "$knob0"
+check "101: other /proc/sys parts stay read-only" fails_in 101 'cat /proc/sys/kernel/hostname > /proc/sys/kernel/hostname'
+
 # ---- processes ---------------------------------------------------------------
 check "101: host processes are invisible" sh -c "! '$VZCTL_BIN' exec2 101 'cat /proc/[0-9]*/cmdline' 2>/dev/null | tr '\0' ' ' | grep -q 1000.5"
 check "101: no process of 102 is visible" test "$(x 'ls -d /proc/[0-9]*' | wc -l)" -le 5
