@@ -51,10 +51,10 @@ struct vz_cgroup {
 };
 
 extern const struct vz_cgroup_ops vz_cgroup_v1_ops;
-/* The v2 device filter (cgroup-v2-devices.c). */
+extern const struct vz_cgroup_ops vz_cgroup_v2_ops;
+/* The v2 backend's device filter (cgroup-v2-devices.c). */
 int vz_cgroup_v2_devices(struct vz_cgroup *cg, const struct vz_dev_rule *allow, size_t n,
 			 vz_error *err);
-extern const struct vz_cgroup_ops vz_cgroup_v2_ops;
 
 /* Pick the backend for @root: @version 1 or 2 forces it (CGROUP_VERSION; a
  * fake tree in tests is not a cgroupfs), 0 detects from the filesystem type
