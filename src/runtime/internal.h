@@ -26,15 +26,22 @@ int ct_find_init(const struct vz_global_conf *g, const char *ctid, pid_t *ret_pi
 /* Wait up to @timeout_ms for a pidfd to report exit; 1 exited, 0 timeout. */
 int ct_pidfd_wait(int pidfd, int timeout_ms);
 
-/* Set up the container from inside (runs in the new namespaces, before
- * exec of init); see rootfs.c. */
+/* The container's file system view (rootfs.c), in two steps. */
 struct ct_rootfs_spec {
 	const char *root;     /* VE_ROOT on the host */
 	const char *hostname; /* may be NULL */
 	const char *ctid;
 	char *const *devnodes; /* DEVNODES entries: host /dev nodes to bind in */
+	uid_t root_uid;	       /* host ids of the container's root (0: privileged) */
+	gid_t root_gid;
 };
-int ct_setup_rootfs(const struct ct_rootfs_spec *spec, vz_error *err);
+/* Build every mount of the view under VE_ROOT, as host root, in the
+ * launcher's private mount namespace but inside the container's pid, net
+ * and ipc namespaces (proc, sysfs and mqueue take theirs from the mounter). */
+int ct_build_rootfs(const struct ct_rootfs_spec *spec, vz_error *err);
+/* In the container's init, as its root: take a (locked) copy of that mount
+ * namespace, pivot_root into VE_ROOT, set the host name. */
+int ct_enter_rootfs(const struct ct_rootfs_spec *spec, vz_error *err);
 
 /* Complete a destroy whose config was already renamed to CTID.conf.destroyed. */
 int vz_ct_destroy_finish(const struct vz_global_conf *g, const char *ctid, vz_error *err);

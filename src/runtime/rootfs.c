@@ -1,14 +1,20 @@
-/* The container's file system view, built from inside its new namespaces.
+/* The container's file system view, in two steps.
  *
- * Runs in the container's init before exec, as root of its user namespace
- * and before pivot_root, so host paths (/dev/null as a bind source) are still
- * reachable.  Mounts made here live only in the container's mount namespace.
+ * ct_build_rootfs runs as host root in the launcher's private mount
+ * namespace (owned by the host's user namespace), joined to the container's
+ * pid, net and ipc namespaces so that proc, sysfs and mqueue are the
+ * container's; host paths (/dev/null as a bind source) are reachable.
+ * ct_enter_rootfs runs in the init, as container root: its unshare of the
+ * mount namespace copies those mounts into one owned by the container's user
+ * namespace, and the kernel locks them there (masks cannot be unmounted,
+ * read-only mounts not made writable, no fresh proc mounted beside them).
  * Device nodes cannot be created in a user namespace: the standard ones are
  * bind-mounted from the host instead. */
 #include "config.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -166,14 +172,17 @@ static int bind_devnodes(const char *dev, char *const *devnodes, vz_error *err)
 	return 0;
 }
 
-static int mount_dev(const char *root, char *const *devnodes, vz_error *err)
+static int mount_dev(const struct ct_rootfs_spec *spec, vz_error *err)
 {
-	cleanup_free char *dev = vz_strdup_printf("%s/dev", root);
-	char path[4096], src[64];
+	cleanup_free char *dev = vz_strdup_printf("%s/dev", spec->root);
+	char path[4096], src[64], opts[128];
 
+	/* Mounted by host root: the ids below are host ids, those of the
+	 * container's root and of its tty group. */
+	snprintf(opts, sizeof(opts), "mode=755,size=64k,uid=%u,gid=%u", (unsigned)spec->root_uid,
+		 (unsigned)spec->root_gid);
 	if (ensure_dir(dev, err) < 0 ||
-	    do_mount("tmpfs", dev, "tmpfs", MS_NOSUID | MS_NOEXEC | MS_STRICTATIME,
-		     "mode=755,size=64k", err) < 0)
+	    do_mount("tmpfs", dev, "tmpfs", MS_NOSUID | MS_NOEXEC | MS_STRICTATIME, opts, err) < 0)
 		return -1;
 	for (size_t i = 0; i < VZ_ARRAY_SIZE(dev_nodes); i++) {
 		snprintf(path, sizeof(path), "%s/%s", dev, dev_nodes[i]);
@@ -189,19 +198,22 @@ static int mount_dev(const char *root, char *const *devnodes, vz_error *err)
 	    do_mount("/dev/null", path, NULL, MS_BIND, NULL, err) < 0)
 		return -1;
 	snprintf(path, sizeof(path), "%s/pts", dev);
+	snprintf(opts, sizeof(opts), "newinstance,ptmxmode=0666,mode=0620,gid=%u",
+		 (unsigned)spec->root_gid + 5);
 	if (ensure_dir(path, err) < 0 ||
-	    do_mount("devpts", path, "devpts", MS_NOSUID | MS_NOEXEC,
-		     "newinstance,ptmxmode=0666,mode=0620,gid=5", err) < 0)
+	    do_mount("devpts", path, "devpts", MS_NOSUID | MS_NOEXEC, opts, err) < 0)
 		return -1;
 	snprintf(path, sizeof(path), "%s/shm", dev);
+	snprintf(opts, sizeof(opts), "mode=1777,uid=%u,gid=%u", (unsigned)spec->root_uid,
+		 (unsigned)spec->root_gid);
 	if (ensure_dir(path, err) < 0 ||
-	    do_mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777", err) < 0)
+	    do_mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, opts, err) < 0)
 		return -1;
 	snprintf(path, sizeof(path), "%s/mqueue", dev);
 	if (ensure_dir(path, err) < 0 ||
 	    do_mount("mqueue", path, "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, err) < 0)
 		return -1;
-	return dev_symlinks(dev, err) < 0 ? -1 : bind_devnodes(dev, devnodes, err);
+	return dev_symlinks(dev, err) < 0 ? -1 : bind_devnodes(dev, spec->devnodes, err);
 }
 
 static int enter_root(const char *root, vz_error *err)
@@ -227,14 +239,30 @@ static void write_hostname_file(const char *hostname)
 		fprintf(f, "%s\n", hostname);
 }
 
-int ct_setup_rootfs(const struct ct_rootfs_spec *spec, vz_error *err)
+int ct_build_rootfs(const struct ct_rootfs_spec *spec, vz_error *err)
 {
-	/* Slave: the host's later mounts may reach us, ours never reach it. */
-	if (do_mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL, err) < 0 ||
-	    do_mount(spec->root, spec->root, NULL, MS_BIND | MS_REC, NULL, err) < 0 ||
+	if (do_mount(spec->root, spec->root, NULL, MS_BIND | MS_REC, NULL, err) < 0 ||
 	    mount_proc(spec->root, err) < 0 || mount_sys(spec->root, err) < 0 ||
-	    mount_dev(spec->root, spec->devnodes, err) < 0 || enter_root(spec->root, err) < 0)
+	    mount_dev(spec, err) < 0)
 		return vz_error_wrap(err, "set up root file system");
+	return 0;
+}
+
+int ct_enter_rootfs(const struct ct_rootfs_spec *spec, vz_error *err)
+{
+	/* Our own copy of the launcher's mount namespace.  Made by container
+	 * root, in its user namespace, from one owned by the host's: the kernel
+	 * locks every mount in the copy, so the masks over /proc cannot be
+	 * unmounted, the read-only mounts not made writable, and no fresh proc
+	 * or sysfs mounted (a fully visible one would have to exist).  For a
+	 * privileged container nothing is locked: its root is the host's. */
+	if (unshare(CLONE_NEWNS) < 0)
+		return vz_fail_errno(err, VZ_FS_CANTMOUNT, "unshare the mount namespace");
+	/* pivot_root refuses a locked new root: bind it once more (the top of a
+	 * fresh bind is never locked, the mounts below it stay locked). */
+	if (do_mount(spec->root, spec->root, NULL, MS_BIND | MS_REC, NULL, err) < 0 ||
+	    enter_root(spec->root, err) < 0)
+		return vz_error_wrap(err, "enter root file system");
 	/* Without HOSTNAME the new uts namespace would still carry the host's
 	 * name: never show a tenant the host's name, use the CTID instead. */
 	if (sethostname(spec->hostname ? spec->hostname : spec->ctid,

@@ -1,11 +1,14 @@
 /* Starting a container (see container.h).
  *
  * vzd's thread forks a single-threaded launcher, which joins the container's
- * cgroup and clones the init into new user, pid, mount, uts, ipc, net and
- * cgroup namespaces (the cgroup namespace is rooted at the container's cgroup
- * because the launcher is already in it).  The launcher writes the id maps,
- * reports the pid and lets the init go; the init builds its root file
- * system, reports "exec", and execs /sbin/init.  The launcher exits, so the
+ * cgroup, takes a private mount namespace and clones the init into new user,
+ * pid, uts, ipc, net and cgroup namespaces (the cgroup namespace is rooted at
+ * the container's cgroup because the launcher is already in it).  The
+ * launcher writes the id maps, builds the container's mounts as host root
+ * (build_rootfs, in the launcher's mount namespace, which the init shares
+ * for now), reports the pid and lets the init go; the init copies the mount
+ * namespace into its own user namespace (which locks the mounts), pivots
+ * into its root, reports "exec", and execs /sbin/init.  The launcher exits, so the
  * init is reparented to vzd (a subreaper) and never depends on the thread or
  * the process that started it.
  *
@@ -18,10 +21,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "lib/child.h"
@@ -73,23 +79,32 @@ static int stdio_to_devnull(vz_error *err)
 	return 0;
 }
 
-/* The container's init, before exec.  Never returns. */
-static void __attribute__((noreturn)) init_main(const struct launch *l, int go_fd)
+static struct ct_rootfs_spec rootfs_spec(const struct launch *l)
 {
-	struct ct_rootfs_spec spec = {
+	return (struct ct_rootfs_spec){
 	    .root = l->c->ve_root,
 	    .hostname = l->c->hostname,
 	    .ctid = l->c->ctid,
-	    .devnodes = l->c->devnodes};
+	    .devnodes = l->c->devnodes,
+	    .root_uid = l->c->privileged ? 0 : l->map.host_uid,
+	    .root_gid = l->c->privileged ? 0 : l->map.host_gid,
+	};
+}
+
+/* The container's init, before exec.  Never returns. */
+static void __attribute__((noreturn)) init_main(const struct launch *l, int go_fd)
+{
+	struct ct_rootfs_spec spec = rootfs_spec(l);
 	char *const argv[] = {"/sbin/init", NULL};
 	vz_error err = {0};
 	char go;
 
-	/* Nothing to do until the launcher wrote our id maps. */
+	/* Nothing to do until the launcher wrote our id maps and built our
+	 * mounts. */
 	if (read(go_fd, &go, 1) != 1)
 		_exit(1);
 	close(go_fd);
-	if (become_root(l->c->privileged, &err) < 0 || ct_setup_rootfs(&spec, &err) < 0 ||
+	if (become_root(l->c->privileged, &err) < 0 || ct_enter_rootfs(&spec, &err) < 0 ||
 	    vz_netns_loopback_up(&err) < 0 || stdio_to_devnull(&err) < 0)
 		goto fail;
 	if (setsid() < 0) {
@@ -110,9 +125,59 @@ fail:
 
 static unsigned long clone_flags(bool privileged)
 {
-	unsigned long f = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET |
-			  CLONE_NEWCGROUP;
+	/* No CLONE_NEWNS: the init starts in the launcher's mount namespace,
+	 * where its mounts are built, and makes its own copy (ct_enter_rootfs). */
+	unsigned long f = CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWCGROUP;
 	return privileged ? f : f | CLONE_NEWUSER;
+}
+
+/* Build the container's mounts as host root from inside its pid, net and
+ * ipc namespaces (proc, sysfs and mqueue belong to the mounter's): a child
+ * joins them, and its own child, the first process of the new pid
+ * namespace after the init, does the mounting.  Errors go straight to vzd
+ * through the sync socket. */
+static int build_rootfs(const struct launch *l, pid_t init)
+{
+	struct ct_rootfs_spec spec = rootfs_spec(l);
+	int pidfd = vz_pidfd_open(init, 0), status;
+	vz_error err = {0};
+	pid_t pid;
+
+	if (pidfd < 0) {
+		vz_fail_errno(&err, VZ_SYSTEM_ERROR, "pidfd_open of the container init");
+		ct_sync_send_error(l->sync_fd, &err);
+		return -1;
+	}
+	pid = fork();
+	if (pid == 0) {
+		pid_t inner;
+		if (setns(pidfd, CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC) < 0) {
+			vz_fail_errno(&err, VZ_SYSTEM_ERROR, "join the container's namespaces");
+			ct_sync_send_error(l->sync_fd, &err);
+			_exit(1);
+		}
+		inner = fork();
+		if (inner == 0) {
+			if (ct_build_rootfs(&spec, &err) < 0) {
+				ct_sync_send_error(l->sync_fd, &err);
+				_exit(1);
+			}
+			_exit(0);
+		}
+		if (inner < 0 || waitpid(inner, &status, 0) < 0)
+			_exit(1);
+		_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 1);
+	}
+	close(pidfd);
+	if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) ||
+	    WEXITSTATUS(status) != 0) {
+		if (pid < 0) {
+			vz_fail_errno(&err, VZ_RESOURCE_ERROR, "fork");
+			ct_sync_send_error(l->sync_fd, &err);
+		}
+		return -1;
+	}
+	return 0;
 }
 
 /* The launcher: a fork of vzd, single-threaded.  Never returns. */
@@ -125,6 +190,13 @@ static void __attribute__((noreturn)) launcher_main(const struct launch *l)
 
 	if (l->cg->ops->attach(l->cg, getpid(), &err) < 0)
 		goto fail;
+	/* A mount namespace of our own, owned by the host's user namespace:
+	 * the container's mounts are built here, and nothing propagates back
+	 * to the host. */
+	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0) {
+		vz_fail_errno(&err, VZ_SYSTEM_ERROR, "private mount namespace for the launcher");
+		goto fail;
+	}
 	if (pipe2(go, O_CLOEXEC) < 0) {
 		vz_fail_errno(&err, VZ_RESOURCE_ERROR, "pipe");
 		goto fail;
@@ -144,6 +216,10 @@ static void __attribute__((noreturn)) launcher_main(const struct launch *l)
 	if (!l->c->privileged && vz_idmap_write(pid, &l->map, &err) < 0) {
 		kill(pid, SIGKILL);
 		goto fail;
+	}
+	if (build_rootfs(l, pid) < 0) {
+		kill(pid, SIGKILL);
+		_exit(1);
 	}
 	ct_sync_send(l->sync_fd, CT_SYNC_PID, pid);
 	if (write(go[1], "g", 1) != 1)
