@@ -153,7 +153,8 @@ static void *connection_main(void *arg)
 	setsockopt(sock, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	setsockopt(sock, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	if (!vzd_peer_allowed(sock, srv->allowed_gid)) {
-		vz_fail(&err, VZ_PERM_DENIED, "permission denied: vzd serves root and VZD_GROUP only");
+		vz_fail(&err, VZ_PERM_DENIED,
+			"permission denied: vzd serves root and VZD_GROUP only");
 		send_reply(sock, vz_proto_error_reply(&err));
 	} else if (vz_proto_recv(sock, &r.msg, r.fds, VZ_PROTO_MAX_FDS, &r.n_fds, &err) < 0) {
 		/* A malformed or stalled request gets an answer if it can take one. */

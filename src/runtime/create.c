@@ -238,8 +238,7 @@ static bool is_fixed_key(const char *key)
 }
 
 /* New text of list key after adding or removing one word. */
-static char *edit_list(const char *key, const char *current, enum vz_param_op op,
-		       const char *word)
+static char *edit_list(const char *key, const char *current, enum vz_param_op op, const char *word)
 {
 	cleanup_strv char **v = vz_split_words(current);
 	cleanup_free const char **kept = vz_xcalloc(1, sizeof(char *));

@@ -159,7 +159,8 @@ static int bind_devnodes(const char *dev, char *const *devnodes, vz_error *err)
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dev, name);
 		snprintf(src, sizeof(src), "/dev/%s", name);
-		for (slash = strchr(path + strlen(dev) + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
+		for (slash = strchr(path + strlen(dev) + 1, '/'); slash;
+		     slash = strchr(slash + 1, '/')) {
 			*slash = '\0';
 			if (ensure_dir(path, err) < 0)
 				return -1;

@@ -127,7 +127,8 @@ static unsigned long clone_flags(bool privileged)
 {
 	/* No CLONE_NEWNS: the init starts in the launcher's mount namespace,
 	 * where its mounts are built, and makes its own copy (ct_enter_rootfs). */
-	unsigned long f = CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWCGROUP;
+	unsigned long f =
+	    CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWCGROUP;
 	return privileged ? f : f | CLONE_NEWUSER;
 }
 
