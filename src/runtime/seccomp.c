@@ -329,9 +329,8 @@ static int compile(const json_t *root, char *const *features, scmp_filter_ctx *r
 	return 0;
 }
 
-int vz_seccomp_compile(const char *path, char *const *features, scmp_filter_ctx *ret, vz_error *err)
+static int load_profile(const char *path, json_t **ret, vz_error *err)
 {
-	cleanup_json json_t *root = NULL;
 	json_error_t jerr;
 
 	if (access(path, R_OK) < 0)
@@ -340,13 +339,64 @@ int vz_seccomp_compile(const char *path, char *const *features, scmp_filter_ctx 
 		    "seccomp profile `%s` (containers never start unfiltered: install "
 		    "etc/seccomp/default.json there or point SECCOMP_PROFILE at one)",
 		    path);
-	root = json_load_file(path, 0, &jerr);
-	if (!root)
+	*ret = json_load_file(path, 0, &jerr);
+	if (!*ret)
 		return vz_fail(err, VZ_INVALID_PARAMETER_VALUE, "seccomp profile `%s`:%d: %s", path,
 			       jerr.line, jerr.text);
+	if (!json_is_object(*ret)) {
+		json_decref(*ret);
+		return vz_fail(err, VZ_INVALID_PARAMETER_VALUE,
+			       "seccomp profile `%s`: not a JSON object", path);
+	}
+	return 0;
+}
+
+int vz_seccomp_compile(const char *path, char *const *features, scmp_filter_ctx *ret, vz_error *err)
+{
+	cleanup_json json_t *root = NULL;
+
+	if (load_profile(path, &root, err) < 0)
+		return -1;
 	if (compile(root, features, ret, err) < 0)
 		return vz_error_wrap(err, "seccomp profile `%s`", path);
 	return 0;
+}
+
+int vz_seccomp_snapshot(const char *path, char *const *features, char **ret_text, vz_error *err)
+{
+	cleanup_json json_t *root = NULL;
+	json_t *f = json_array();
+
+	if (load_profile(path, &root, err) < 0) {
+		json_decref(f);
+		return -1;
+	}
+	for (char *const *w = features; w && *w; w++)
+		json_array_append_new(f, json_string(*w));
+	json_object_set_new(root, "vz_features", f);
+	*ret_text = json_dumps(root, JSON_COMPACT);
+	if (!*ret_text)
+		return vz_fail(err, VZ_RESOURCE_ERROR, "seccomp profile `%s`: cannot serialize",
+			       path);
+	return 0;
+}
+
+int vz_seccomp_compile_snapshot(const char *text, scmp_filter_ctx *ret, vz_error *err)
+{
+	cleanup_json json_t *root = json_loads(text, 0, NULL);
+	cleanup_strv char **features = NULL;
+	json_t *f, *w;
+	size_t i, n = 0;
+
+	if (!json_is_object(root) || !json_is_array(f = json_object_get(root, "vz_features")))
+		return vz_fail(err, VZ_SYSTEM_ERROR, "not a seccomp profile snapshot");
+	features = vz_xcalloc(json_array_size(f) + 1, sizeof(char *));
+	json_array_foreach(f, i, w)
+	{
+		if (json_is_string(w))
+			features[n++] = vz_xstrdup(json_string_value(w));
+	}
+	return compile(root, features, ret, err);
 }
 
 char *vz_seccomp_profile_path(const struct vz_global_conf *g, const struct vz_ct_conf *c)

@@ -18,15 +18,36 @@
 #include "runtime/security.h"
 
 int ct_security_prepare(const struct vz_global_conf *g, const struct vz_ct_conf *c,
-			struct ct_security *ret, vz_error *err)
+			struct ct_security *ret, char **ret_snapshot, vz_error *err)
 {
 	cleanup_free char *profile = vz_seccomp_profile_path(g, c);
+	cleanup_free char *snapshot = NULL;
 	struct ct_security s = {.no_new_privs = c->no_new_privs};
 
 	if (vz_caps_drop_mask(c->capability, &s.cap_drop, err) < 0)
 		return vz_error_wrap(err, "CAPABILITY");
-	if (vz_seccomp_compile(profile, c->features, &s.filter, err) < 0)
-		return -1;
+	if (vz_seccomp_snapshot(profile, c->features, &snapshot, err) < 0 ||
+	    vz_seccomp_compile_snapshot(snapshot, &s.filter, err) < 0)
+		return vz_error_wrap(err, "seccomp profile `%s`", profile);
+	if (ret_snapshot)
+		*ret_snapshot = steal_pointer(&snapshot);
+	*ret = s;
+	return 0;
+}
+
+int ct_security_prepare_exec(const struct vz_global_conf *g, const struct vz_ct_conf *c,
+			     const char *marker, struct ct_security *ret, vz_error *err)
+{
+	cleanup_free char *snapshot = NULL;
+	struct ct_security s = {.no_new_privs = c->no_new_privs};
+
+	if (vz_read_file(marker, 4 << 20, &snapshot, NULL, NULL) < 0 || !snapshot[0])
+		return ct_security_prepare(g, c, ret, NULL, err);
+	if (vz_caps_drop_mask(c->capability, &s.cap_drop, err) < 0)
+		return vz_error_wrap(err, "CAPABILITY");
+	if (vz_seccomp_compile_snapshot(snapshot, &s.filter, err) < 0)
+		return vz_error_wrap(err, "seccomp profile the container started with (`%s`)",
+				     marker);
 	*ret = s;
 	return 0;
 }

@@ -25,6 +25,12 @@
 int vz_seccomp_compile(const char *path, char *const *features, scmp_filter_ctx *ret,
 		       vz_error *err);
 
+/* The profile at @path with @features as one JSON text (the features in
+ * "vz_features"): kept while a container runs, so that exec and enter
+ * compile the very filter its init got, whatever changed since. */
+int vz_seccomp_snapshot(const char *path, char *const *features, char **ret_text, vz_error *err);
+int vz_seccomp_compile_snapshot(const char *text, scmp_filter_ctx *ret, vz_error *err);
+
 /* Cover [0, 2^32) minus @values (n of them) with (x & mask) == datum cubes,
  * the only set test libseccomp can express with one comparison per
  * argument.  Writes at most @max pairs {mask, datum} to @ret and returns how
@@ -41,9 +47,15 @@ struct ct_security {
 	scmp_filter_ctx filter; /* owned */
 };
 
-/* Everything from the configs; no change to the calling process. */
+/* Everything from the configs; no change to the calling process.  The
+ * filter is compiled from the snapshot returned in *@ret_snapshot (caller
+ * frees; may be NULL), which start keeps in the running marker. */
 int ct_security_prepare(const struct vz_global_conf *g, const struct vz_ct_conf *c,
-			struct ct_security *ret, vz_error *err);
+			struct ct_security *ret, char **ret_snapshot, vz_error *err);
+/* For exec and enter: the filter from the snapshot in @marker (the
+ * config's profile if there is none, as after a start by an older vz). */
+int ct_security_prepare_exec(const struct vz_global_conf *g, const struct vz_ct_conf *c,
+			     const char *marker, struct ct_security *ret, vz_error *err);
 /* In the container, as its root, right before exec. */
 int ct_security_apply(const struct ct_security *s, vz_error *err);
 /* For exec and enter: never more than the running init has, even when the

@@ -203,8 +203,11 @@ static int load_join(const struct vz_global_conf *g, const char *ctid, bool with
 	if (vz_ct_conf_load(g, ctid, &c, err) < 0)
 		return -1;
 	j->privileged = c->privileged;
-	if (with_security && ct_security_prepare(g, c, &j->sec, err) < 0)
-		return -1;
+	if (with_security) {
+		cleanup_free char *marker = ct_running_marker(g, ctid);
+		if (ct_security_prepare_exec(g, c, marker, &j->sec, err) < 0)
+			return -1;
+	}
 	if (vz_ct_init_pidfd(g, ctid, &pid, &j->pidfd, err) < 0) {
 		ct_security_release(&j->sec);
 		return -1;

@@ -263,9 +263,17 @@ static int launch(const struct vz_global_conf *g, const struct vz_ct_conf *c, st
 	pid_t launcher;
 	int rc;
 
+	cleanup_free char *snapshot = NULL, *marker = ct_running_marker(g, c->ctid);
+
 	ct_idmap(g, c, &l.map);
-	if (ct_security_prepare(g, c, &l.sec, err) < 0)
+	/* The running marker keeps the seccomp profile the init gets, for
+	 * exec and enter to apply the same (see security.h). */
+	if (ct_security_prepare(g, c, &l.sec, &snapshot, err) < 0)
 		return -1;
+	if (vz_write_file_atomic(marker, snapshot, strlen(snapshot), 0600, err) < 0) {
+		ct_security_release(&l.sec);
+		return -1;
+	}
 	if (ct_sync_socketpair(sv, err) < 0) {
 		ct_security_release(&l.sec);
 		return -1;

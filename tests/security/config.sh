@@ -91,6 +91,12 @@ vzctl -q restart 103 --fast >/dev/null
 check_rc 1 "103: --features userfaultfd:on lets userfaultfd through" "$VZCTL_BIN" exec2 103 /probe userfaultfd
 check_rc 1 "103: --features bpf:on lets bpf through" "$VZCTL_BIN" exec2 103 /probe bpf
 check_rc 0 "103: other rules still apply (perf_event_open)" "$VZCTL_BIN" exec2 103 /probe perf_event_open
+vzctl -q set 103 --features userfaultfd:off --save >/dev/null
+check_rc 1 "103: exec keeps the filter the init started with (userfaultfd still lifted until restart)" \
+	"$VZCTL_BIN" exec2 103 /probe userfaultfd
+vzctl -q restart 103 --fast >/dev/null
+check_rc 0 "103: after the restart the saved FEATURES apply (userfaultfd refused again)" \
+	"$VZCTL_BIN" exec2 103 /probe userfaultfd
 cat >"$ROOT/permissive.json" <<'JSON'
 {"default_action": "allow", "arches": ["x86_64", "x86", "x32"],
  "syscalls": [{"names": ["perf_event_open"], "action": "errno", "errno": "ENOSYS"}]}
