@@ -161,6 +161,26 @@ static void test_default_profile(void **state)
 	seccomp_release(ctx);
 }
 
+static void test_snapshot(void **state)
+{
+	const char *src = getenv("VZ_SRCDIR");
+	cleanup_free char *path = vz_strdup_printf("%s/etc/seccomp/default.json", src ? src : ".");
+	char *features[] = {"bpf:on", NULL};
+	cleanup_free char *text = NULL;
+	scmp_filter_ctx ctx = NULL;
+	vz_error err = {0};
+
+	assert_int_equal(vz_seccomp_snapshot(path, features, &text, &err), 0);
+	assert_non_null(strstr(text, "\"vz_features\":[\"bpf:on\"]"));
+	assert_int_equal(vz_seccomp_compile_snapshot(text, &ctx, &err), 0);
+	seccomp_release(ctx);
+	ctx = NULL;
+	assert_int_equal(vz_seccomp_compile_snapshot("{\"default_action\": \"allow\"}", &ctx, &err),
+			 -1);
+	assert_int_equal(vz_seccomp_compile_snapshot("", &ctx, &err), -1);
+	assert_null(ctx);
+}
+
 static void test_bad_profiles(void **state)
 {
 	vz_error err = {0};
@@ -239,6 +259,7 @@ int main(void)
 	    cmocka_unit_test(test_default_profile),
 	    cmocka_unit_test(test_bad_profiles),
 	    cmocka_unit_test(test_conf_keys),
+	    cmocka_unit_test(test_snapshot),
 	};
 	return cmocka_run_group_tests_name("security", tests, NULL, NULL);
 }
