@@ -141,6 +141,13 @@ rm -rf "$ROOT/private/101/proc" && ln -s "$esc" "$ROOT/private/101/proc"
 check_rc 47 "start refuses a /proc that is a symlink out of the root" "$VZCTL_BIN" start 101
 check "nothing was mounted on the symlink's target" sh -c "! grep -qF '$esc' /proc/self/mountinfo && test -z \"\$(ls -A '$esc')\""
 rm -f "$ROOT/private/101/proc" && mkdir "$ROOT/private/101/proc"
+for d in sys dev; do
+	mv "$ROOT/private/101/$d" "$ROOT/private/101/$d.real" && ln -s "$esc" "$ROOT/private/101/$d"
+	check_rc 47 "start refuses a /$d that is a symlink out of the root" "$VZCTL_BIN" start 101
+	rm -f "$ROOT/private/101/$d" && mv "$ROOT/private/101/$d.real" "$ROOT/private/101/$d"
+done
+check "still nothing was mounted on or written to the symlinks' target" sh -c "! grep -qF '$esc' /proc/self/mountinfo && test -z \"\$(ls -A '$esc')\""
+check_rc 0 "with the real directories back, 101 starts again" "$VZCTL_BIN" start 101
 
 # ---- the host is unchanged ---------------------------------------------------
 t1=$(date +%s)
