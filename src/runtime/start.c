@@ -8,9 +8,9 @@
  * (build_rootfs, in the launcher's mount namespace, which the init shares
  * for now), reports the pid and lets the init go; the init copies the mount
  * namespace into its own user namespace (which locks the mounts), pivots
- * into its root, reports "exec", and execs /sbin/init.  The launcher exits, so the
- * init is reparented to vzd (a subreaper) and never depends on the thread or
- * the process that started it.
+ * into its root, reports "exec", and execs /sbin/init.  The launcher exits,
+ * so the init is reparented to vzd (a subreaper) and never depends on the
+ * thread or the process that started it.
  *
  *   vzd thread --fork--> launcher --clone3--> init (pid 1 in the container)
  *        ^--- CT_SYNC_PID ----'                 |
@@ -260,10 +260,9 @@ static int launch(const struct vz_global_conf *g, const struct vz_ct_conf *c, st
 	struct launch l = {.c = c, .cg = cg};
 	cleanup_close int parent_fd = -1;
 	int sv[2], status;
+	cleanup_free char *snapshot = NULL, *marker = ct_running_marker(g, c->ctid);
 	pid_t launcher;
 	int rc;
-
-	cleanup_free char *snapshot = NULL, *marker = ct_running_marker(g, c->ctid);
 
 	ct_idmap(g, c, &l.map);
 	/* The running marker keeps the seccomp profile the init gets, for
