@@ -61,6 +61,9 @@ static const struct conf_key global_keys[] = {
     G("STOP_TIMEOUT", F_U32, stop_timeout, .min = 0, .max = 86400, .def = "60"),
     G("LOCK_TIMEOUT", F_U32, lock_timeout, .min = 0, .max = 86400, .def = "60"),
     G("VZ_BRIDGE", F_NAME, bridge, .def = "vzbr0"),
+    G("BRIDGE_ADDRESS", F_IPLIST, bridge_address),
+    G("BRIDGE_NAT", F_BOOL, bridge_nat, .def = "no"),
+    G("NEIGHBOUR_DEVS", F_WORDS, neighbour_devs),
 };
 
 static const struct conf_key ct_keys[] = {
@@ -86,6 +89,7 @@ static const struct conf_key ct_keys[] = {
     C("LOCAL_UID", F_U32, local_uid, .min = 0, .max = UINT32_MAX),
     C("LOCAL_GID", F_U32, local_gid, .min = 0, .max = UINT32_MAX),
     C("PRIVILEGED", F_BOOL, privileged, .def = "no"),
+    C("MAC_FILTER", F_BOOL, mac_filter, .def = "yes"),
 };
 
 static void free_field(void *base, const struct conf_key *k)

@@ -36,6 +36,9 @@ struct vz_global_conf {
 	uint32_t stop_timeout;	 /* STOP_TIMEOUT: seconds before a stop kills */
 	uint32_t lock_timeout;	 /* LOCK_TIMEOUT: seconds to wait for a busy container */
 	char *bridge;		 /* VZ_BRIDGE */
+	char **bridge_address;	 /* BRIDGE_ADDRESS: the bridge's own v4 and/or v6 CIDR */
+	bool bridge_nat;	 /* BRIDGE_NAT: masquerade the bridge's IPv4 subnet */
+	char **neighbour_devs;	 /* NEIGHBOUR_DEVS: proxy ARP/NDP for routed addresses */
 	struct vz_kvfile *kv;
 };
 
@@ -66,6 +69,7 @@ struct vz_ct_conf {
 	uint32_t local_uid;
 	uint32_t local_gid;
 	bool privileged; /* PRIVILEGED="yes": no user namespace (explicit only) */
+	bool mac_filter; /* MAC_FILTER: anti-spoofing rules on the NICs (default yes) */
 	uint64_t set_mask;
 	struct vz_kvfile *kv;
 	/* What the fields above inherit from vz.conf, copied so that
