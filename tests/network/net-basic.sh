@@ -1,0 +1,41 @@
+#!/bin/bash
+# Containers on the bridge reach each other and the host over IPv4 and IPv6;
+# routed (venet) addresses are reachable from the host; --ipadd/--ipdel work
+# live and --save keeps them across a restart; stop leaves nothing behind.
+. "$(dirname "$0")/net-lib.sh"
+require_net
+plan 24
+net_instance a
+
+check_rc 0 "create 201 (bridged)" vzctl create 201 --ostemplate busybox --ipadd 10.77.0.11 --ipadd fd77::11
+check_rc 0 "give 201 a NIC on the bridge" vzctl set 201 --netif_add eth0 --save
+check_rc 0 "create 202 (bridged)" vzctl create 202 --ostemplate busybox --ipadd 10.77.0.12 --ipadd fd77::12
+vzctl set 202 --netif_add eth0 --save >/dev/null
+check_rc 0 "create 203 (routed)" vzctl create 203 --ostemplate busybox --ipadd 192.0.2.33 --ipadd 2001:db8::33
+for ct in 201 202 203; do
+	check_rc 0 "start $ct" vzctl start $ct
+done
+bridge_addr() { hostnet ip -o addr show dev "$BRIDGE" | grep -q 10.77.0.1/24; }
+check "bridge $BRIDGE exists with its address" bridge_addr
+check "201 has eth0 with 10.77.0.11/24" in_ct 201 'ip -o addr show dev eth0 | grep -q "10.77.0.11/24"'
+check "201 pings 202 (IPv4)" ct_ping 201 10.77.0.12
+check "201 pings 202 (IPv6)" ct_ping 201 fd77::12
+check "201 pings the host bridge (IPv4)" ct_ping 201 10.77.0.1
+check "202 pings the host bridge (IPv6)" ct_ping 202 fd77::1
+check "the host pings 202 (IPv4)" host_ping 10.77.0.12
+check "the host reaches routed 192.0.2.33" host_ping 192.0.2.33
+check "the host reaches routed 2001:db8::33" host_ping 2001:db8::33
+routed_out() { ct_ping 203 10.77.0.1 && ct_ping 203 10.77.0.11; }
+check "routed 203 reaches the host and bridged 201" routed_out
+
+check_rc 0 "live --ipadd 192.0.2.34" vzctl set 203 --ipadd 192.0.2.34
+check "192.0.2.34 is reachable at once" host_ping 192.0.2.34
+check_rc 0 "live --ipdel 192.0.2.34" vzctl set 203 --ipdel 192.0.2.34
+check "192.0.2.34 is gone" eval '! hostnet ping -c 1 -W 1 192.0.2.34 >/dev/null 2>&1'
+vzctl set 203 --ipadd 192.0.2.35 --save >/dev/null
+check_rc 0 "restart 203" vzctl restart 203 --fast
+check "--save kept 192.0.2.35 across the restart" host_ping 192.0.2.35
+
+for ct in 201 202 203; do vzctl stop $ct --fast >/dev/null 2>&1; done
+check "stop left no interface, route, rule or proxy entry" net_clean
+finish
