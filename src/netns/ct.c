@@ -479,15 +479,25 @@ static int ct_port_config(struct vz_nl *ct, const struct plan *p, const struct p
 	return 0;
 }
 
+/* Any of the container's addresses may leave through any of its NICs: they
+ * are all its own, and its routing may pick a source from another NIC. */
 static int port_rules(const struct vz_global_conf *g, const struct vz_ct_conf *c,
-		      const struct port *pt, vz_error *err)
+		      const struct plan *p, const struct port *pt, vz_error *err)
 {
 	cleanup_free char *table = table_name(g);
-	struct vz_nft_port np = {.ifname = pt->host,
-				 .routed = !pt->bridge,
-				 .ips = pt->ips,
-				 .n_ips = pt->n_ips};
+	cleanup_free struct vz_inet *all = NULL;
+	struct vz_nft_port np = {.ifname = pt->host, .routed = !pt->bridge};
 
+	for (size_t i = 0; i < p->n; i++)
+		for (size_t j = 0; j < p->ports[i].n_ips; j++) {
+			all = vz_xrealloc(all, (np.n_ips + 1) * sizeof(*all));
+			all[np.n_ips++] = p->ports[i].ips[j];
+		}
+	/* A NIC the tenant configures itself (no address from vz) keeps only
+	 * its MAC check. */
+	np.ips = all;
+	if (!pt->n_ips && pt->bridge)
+		np.n_ips = 0;
 	memcpy(np.mac, pt->mac, 6);
 	if (!c->mac_filter) {
 		vz_nft_port_del(table, pt->host, !pt->bridge);
@@ -583,7 +593,7 @@ static int apply(const struct vz_global_conf *g, const struct vz_ct_conf *c, pid
 			    routed_host(&host, g, c->ctid, index, &pt->ips[j], true, &st, err) < 0)
 				goto fail;
 		}
-		if (port_rules(g, c, pt, err) < 0)
+		if (port_rules(g, c, &p, pt, err) < 0)
 			goto fail;
 	}
 	return state_save(g, c->ctid, &st, err);
