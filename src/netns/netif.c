@@ -140,14 +140,14 @@ int vz_netif_edit(const char *current, bool add, const char *value, char **ret, 
 		memset(&one.v[0], 0, sizeof(one.v[0]));
 	}
 	*ret = format(cur.v, cur.n);
-	/* Whatever the merge made (say two NICs with one host_ifname) must parse. */
-	{
-		struct netifs check = {0};
-		if (vz_parse_netif(*ret, &check.v, &check.n, err) < 0) {
-			vz_freep(ret);
-			return -1;
-		}
-		netifs_free(&check);
-	}
+	for (size_t i = 0; i < cur.n; i++)
+		for (size_t j = i + 1; j < cur.n; j++)
+			if (cur.v[i].host_ifname && cur.v[j].host_ifname &&
+			    !strcmp(cur.v[i].host_ifname, cur.v[j].host_ifname)) {
+				vz_freep(ret);
+				return vz_fail(err, VZ_INVALID_PARAMETER_VALUE,
+					       "host interface `%s` is named for both `%s` and `%s`",
+					       cur.v[i].host_ifname, cur.v[i].ifname, cur.v[j].ifname);
+			}
 	return 0;
 }
