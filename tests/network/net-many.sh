@@ -24,7 +24,7 @@ for ct in $ids; do vzctl -q start "$ct" >/dev/null 2>&1 && started=$((started + 
 t1=$(date +%s%N)
 diag "started $started in $(((t1 - t0) / 1000000)) ms"
 check "started $N containers" test "$started" -eq "$N"
-nlinks=$(hostnet ip -o link show | grep -cE ': (veth|venet)3[0-9]+')
+nlinks=$(hostnet ip -o link show | grep -cE ': (veth|venet)[34][0-9]{2}')
 check "$((2 * N)) host interfaces (veth + venet per container): $nlinks" test "$nlinks" -eq $((2 * N))
 check "first and last container reach each other" ct_ping 301 "10.77.0.$((100 + N))"
 check "the host reaches the last routed address" host_ping "192.0.2.$N"
