@@ -208,6 +208,12 @@ static int setup(struct server *srv, const char *conf, vz_error *err)
 	 * host's network as it is. */
 	if (vz_net_sweep(srv->g, err) < 0)
 		vzd_log(LOG_WARNING, "%s, ignoring", err->msg);
+	{
+		char *w = vz_net_forward_warning(srv->g);
+		if (w)
+			vzd_log(LOG_WARNING, "%s", w);
+		free(w);
+	}
 	if (vzd_monitor_start(srv) < 0)
 		return vz_fail_errno(err, VZ_SYSTEM_ERROR, "start the monitor");
 	watch_running(srv);

@@ -371,6 +371,21 @@ fail:
 	return vz_error_wrap(err, "cannot set up the host network (bridge `%s`)", g->bridge);
 }
 
+char *vz_net_forward_warning(const struct vz_global_conf *g)
+{
+	cleanup_free char *table = table_name(g);
+	cleanup_free char *drops = NULL;
+
+	if (vz_nft_forward_drops(table, &drops) < 0 || !drops)
+		return NULL;
+	return vz_strdup_printf(
+	    "forwarding chain(s) %s drop by default: routed, NATed and (with br_netfilter) "
+	    "bridged container traffic stops there; vz does not edit other tables, allow it "
+	    "there, e.g. `iifname \"%s\" accept` and `oifname \"%s\" ct state "
+	    "established,related accept` (the same for venet* with routed addresses)",
+	    drops, g->bridge, g->bridge);
+}
+
 /* The devices that answer ARP/NDP for routed addresses (NEIGHBOUR_DEVS):
  * only those the admin lists; a guess could answer on a network the admin
  * never meant to serve. */
@@ -441,6 +456,14 @@ static int routed_host(struct vz_nl *nl, const struct vz_global_conf *g, const c
 			    vz_strdup_printf("/proc/sys/net/ipv6/conf/%s/proxy_ndp", *d);
 			if (write_sysctl(p, "1", err) < 0)
 				return -1;
+		}
+		if (add) {
+			/* Answer proxied ARP/NDP at once, not after the default
+			 * random delay of up to 0.8 s. */
+			cleanup_free char *p = vz_strdup_printf(
+			    "/proc/sys/net/%s/neigh/%s/proxy_delay",
+			    a->family == AF_INET ? "ipv4" : "ipv6", *d);
+			write_sysctl(p, "0", NULL);
 		}
 		if (vz_nl_neigh(nl, add, di, a, NULL, err) < 0 && add)
 			return -1;

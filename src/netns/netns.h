@@ -77,6 +77,9 @@ int vz_net_ct_update(const struct vz_global_conf *g, const struct vz_ct_conf *c,
 /* Undo what setup/update recorded for @ctid (proxy neighbours, rules, any
  * host end still present).  Idempotent; failures are ignored. */
 void vz_net_ct_cleanup(const struct vz_global_conf *g, const char *ctid);
+/* A warning to log when other tables' forward chains drop by default
+ * (iptables FORWARD policy DROP), or NULL.  vz never edits those tables. */
+VZ_EXPORT char *vz_net_forward_warning(const struct vz_global_conf *g);
 /* At vzd start, after the stopped containers were cleaned up: delete host
  * interfaces of this instance (IFLA_IFALIAS "vz:TAG:CTID") whose container
  * has no network state any more. */

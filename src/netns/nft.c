@@ -201,3 +201,38 @@ void vz_nft_port_del(const char *table, const char *ifname, bool routed)
 	run(el, &ignored);
 	run(ch, &ignored);
 }
+
+/* Base chains on the forward hook of other tables (iptables' FORWARD among
+ * them) whose policy is drop: a packet vz routes, NATs, or (with
+ * br_netfilter) bridges meets them after vz's own table and no accept of
+ * ours can overrule them.  Names them in *@ret ("ip filter FORWARD, ..."). */
+int vz_nft_forward_drops(const char *own_table, char **ret)
+{
+	__attribute__((cleanup(nft_ctx_freep))) struct nft_ctx *ctx = nft_ctx_new(NFT_CTX_DEFAULT);
+	cleanup_free char *copy = NULL;
+	char *found = NULL, *save = NULL, fam[16] = "", table[128] = "", chain[128] = "";
+
+	*ret = NULL;
+	if (!ctx)
+		return -1;
+	nft_ctx_buffer_output(ctx);
+	nft_ctx_buffer_error(ctx);
+	if (nft_run_cmd_from_buffer(ctx, "list chains") != 0)
+		return -1;
+	copy = vz_xstrdup(nft_ctx_get_output_buffer(ctx));
+	for (char *l = strtok_r(copy, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		if (sscanf(l, " table %15s %127s", fam, table) == 2)
+			continue;
+		if (sscanf(l, " chain %127s", chain) == 1)
+			continue;
+		if (strstr(l, "hook forward") && strstr(l, "policy drop") && strcmp(table, own_table) &&
+		    (!strcmp(fam, "ip") || !strcmp(fam, "inet") || !strcmp(fam, "ip6"))) {
+			char *t = vz_strdup_printf("%s%s%s %s %s", found ? found : "",
+						   found ? ", " : "", fam, table, chain);
+			free(found);
+			found = t;
+		}
+	}
+	*ret = found;
+	return 0;
+}

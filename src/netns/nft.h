@@ -24,4 +24,7 @@ int vz_nft_port_add(const char *table, const struct vz_nft_port *p, vz_error *er
 /* Remove it; missing pieces are fine. */
 void vz_nft_port_del(const char *table, const char *ifname, bool routed);
 
+/* Other tables' forward-hook chains with policy drop, as text, or NULL. */
+int vz_nft_forward_drops(const char *own_table, char **ret);
+
 #endif
