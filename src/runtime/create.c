@@ -340,6 +340,10 @@ static int apply_live(const struct vz_global_conf *g, const struct vz_ct_conf *c
 			if ((ns || !net_done) && apply_live_net(g, c, params[i].key, err) < 0)
 				return vz_error_wrap(err, "apply %s", params[i].key);
 			net_done = net_done || !ns;
+			/* --ifname edits (MAC, names, bridge) of an existing NIC
+			 * need a new pair: they take effect at the next start. */
+			if (!strcmp(params[i].key, "NETIF") && strchr(params[i].value, '='))
+				*pending = true;
 		} else if (!strcmp(params[i].key, "HOSTNAME")) {
 			if (ct_run_fn(g, c->ctid, set_hostname_fn, c->hostname, err) < 0)
 				return vz_error_wrap(err, "set host name");

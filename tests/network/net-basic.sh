@@ -4,7 +4,7 @@
 # live and --save keeps them across a restart; stop leaves nothing behind.
 . "$(dirname "$0")/net-lib.sh"
 require_net
-plan 24
+plan 28
 net_instance a
 
 check_rc 0 "create 201 (bridged)" vzctl create 201 --ostemplate busybox --ipadd 10.77.0.11 --ipadd fd77::11
@@ -32,6 +32,11 @@ check_rc 0 "live --ipadd 192.0.2.34" vzctl set 203 --ipadd 192.0.2.34
 check "192.0.2.34 is reachable at once" host_ping 192.0.2.34
 check_rc 0 "live --ipdel 192.0.2.34" vzctl set 203 --ipdel 192.0.2.34
 check "192.0.2.34 is gone" eval '! hostnet ping -c 1 -W 1 192.0.2.34 >/dev/null 2>&1'
+check_rc 0 "live --netif_add eth1 on routed 203" vzctl set 203 --netif_add eth1 --save
+eth1_up() { in_ct 203 'ip -o link show eth1' | grep -q UP && hostnet ip -o link show veth203.0 | grep -q "master $BRIDGE"; }
+check "203 has eth1 and its host end is on the bridge" eth1_up
+check_rc 0 "live --netif_del eth1" vzctl set 203 --netif_del eth1 --save
+check "eth1 and veth203.0 are gone" eval '! in_ct 203 "ip link show eth1" 2>/dev/null && ! hostnet ip link show veth203.0 2>/dev/null'
 vzctl set 203 --ipadd 192.0.2.35 --save >/dev/null
 check_rc 0 "restart 203" vzctl restart 203 --fast
 check "--save kept 192.0.2.35 across the restart" host_ping 192.0.2.35
