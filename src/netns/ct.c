@@ -22,6 +22,7 @@
 
 #include "lib/cleanup.h"
 #include "lib/util.h"
+#include "netns/announce.h"
 #include "netns/netns.h"
 #include "netns/nft.h"
 #include "netns/nl.h"
@@ -580,6 +581,41 @@ static void drop_stale(struct vz_nl *host, struct vz_nl *ct, const struct vz_glo
 	}
 }
 
+/* Best effort: a neighbour that misses it learns the address on first use. */
+static void announce_plan(struct vz_nl *ct, const struct plan *p, int nsfd)
+{
+	vz_error ignored = {0};
+
+	for (size_t i = 0; i < p->n; i++) {
+		int index = vz_nl_link_index(ct, p->ports[i].ct, NULL, 0, &ignored);
+		for (size_t j = 0; index > 0 && j < p->ports[i].n_ips; j++)
+			vz_announce(nsfd, index, p->ports[i].mac, &p->ports[i].ips[j], &ignored);
+	}
+}
+
+int vz_net_announce(const struct vz_global_conf *g, const struct vz_ct_conf *c, pid_t pid,
+		    vz_error *err)
+{
+	cleanup_plan struct plan p = {0};
+	cleanup_nl struct vz_nl ct = {0};
+	cleanup_free char *nspath = vz_strdup_printf("/proc/%d/ns/net", (int)pid);
+	cleanup_close int nsfd = open(nspath, O_RDONLY | O_CLOEXEC);
+
+	if (nsfd < 0)
+		return vz_fail_errno(err, VZ_SYSTEM_ERROR, "open `%s`", nspath);
+	if (make_plan(g, c, &p, err) < 0 || vz_nl_open(&ct, nsfd, err) < 0)
+		return -1;
+	for (size_t i = 0; i < p.n; i++) {
+		int index = vz_nl_link_index(&ct, p.ports[i].ct, NULL, 0, err);
+		if (index <= 0)
+			return -1;
+		for (size_t j = 0; j < p.ports[i].n_ips; j++)
+			if (vz_announce(nsfd, index, p.ports[i].mac, &p.ports[i].ips[j], err) < 0)
+				return -1;
+	}
+	return 0;
+}
+
 static int apply(const struct vz_global_conf *g, const struct vz_ct_conf *c, pid_t pid,
 		 const struct state *old, vz_error *err)
 {
@@ -619,6 +655,7 @@ static int apply(const struct vz_global_conf *g, const struct vz_ct_conf *c, pid
 		if (port_rules(g, c, &p, pt, err) < 0)
 			goto fail;
 	}
+	announce_plan(&ct, &p, nsfd);
 	return state_save(g, c->ctid, &st, err);
 fail:
 	state_save(g, c->ctid, &st, NULL);

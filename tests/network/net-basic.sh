@@ -4,7 +4,7 @@
 # live and --save keeps them across a restart; stop leaves nothing behind.
 . "$(dirname "$0")/net-lib.sh"
 require_net
-plan 28
+plan 30
 net_instance a
 
 check_rc 0 "create 201 (bridged)" vzctl create 201 --ostemplate busybox --ipadd 10.77.0.11 --ipadd fd77::11
@@ -28,6 +28,13 @@ check "the host reaches routed 2001:db8::33" host_ping 2001:db8::33
 routed_out() { ct_ping 203 10.77.0.1 && ct_ping 203 10.77.0.11; }
 check "routed 203 reaches the host and bridged 201" routed_out
 
+# A restarted container announces itself: the host's ARP cache follows a
+# new MAC without the host sending anything (gratuitous ARP at start).
+vzctl set 202 --ifname eth0 --mac 02:00:00:00:02:02 --save >/dev/null
+sleep 1.1 # the kernel ignores neighbour updates within a second of the last
+check_rc 0 "restart 202 with a new MAC" vzctl restart 202 --fast
+new_mac() { hostnet ip neigh show 10.77.0.12 | grep -q "lladdr 02:00:00:00:02:02"; }
+check "the host learned 202's new MAC from its announcement" new_mac
 check_rc 0 "live --ipadd 192.0.2.34" vzctl set 203 --ipadd 192.0.2.34
 check "192.0.2.34 is reachable at once" host_ping 192.0.2.34
 check_rc 0 "live --ipdel 192.0.2.34" vzctl set 203 --ipdel 192.0.2.34
