@@ -6,11 +6,13 @@ set -euo pipefail
 PACKAGES=(
 	# build
 	build-essential autoconf automake libtool pkg-config
-	libseccomp-dev libcap-dev libnl-3-dev libnl-route-3-dev libmnl-dev libjansson-dev
+	libseccomp-dev libcap-dev libnl-3-dev libnl-route-3-dev libmnl-dev libnftables-dev libjansson-dev
 	# tests: cmocka units, clang for the fuzz target, util-linux's script(1) for pty tests
 	libcmocka-dev clang bsdutils procps
 	# tests/security: ip and ss, setpriv and findmnt, useradd/groupadd, a static libc for the probe
 	iproute2 util-linux passwd libc6-dev
+	# networking tests and bench/net.sh (observe with ip, ping; measure with iperf3)
+	iproute2 iputils-ping iperf3
 	# OS templates
 	busybox-static debootstrap tar gzip
 )

@@ -501,6 +501,14 @@ static const struct set_option set_options[] = {
     {"ipdel", "IP_ADDRESS", "del", ""},
     {"nameserver", "NAMESERVER", "add", ""},
     {"searchdomain", "SEARCHDOMAIN", "add", ""},
+    {"netif_add", "NETIF", "add", ""},
+    {"netif_del", "NETIF", "del", ""},
+    {"ifname", "NETIF", "ifname", "ifname="}, /* starts an edit of one NIC... */
+    {"mac", "NETIF", "field", "mac="},	      /* ...which these fields change */
+    {"host_ifname", "NETIF", "field", "host_ifname="},
+    {"host_mac", "NETIF", "field", "host_mac="},
+    {"bridge", "NETIF", "field", "bridge="},
+    {"mac_filter", "MAC_FILTER", "set", ""},
     {"onboot", "ONBOOT", "set", ""},
     {"disabled", "DISABLED", "set", ""},
     {"description", "DESCRIPTION", "set", ""},
@@ -536,12 +544,24 @@ static json_t *set_param(const struct set_option *o, const char *value)
 	return p;
 }
 
+/* --ifname eth0 --mac M ... becomes one NETIF edit "ifname=eth0,mac=M". */
+static void flush_netif_edit(json_t *params, char **edit)
+{
+	if (!*edit)
+		return;
+	json_array_append_new(params, json_pack("{s:s, s:s, s:s}", "key", "NETIF", "op", "add",
+						"value", *edit));
+	free(*edit);
+	*edit = NULL;
+}
+
 static int cmd_set(struct cli *cli, const struct command *cmd, int argc, char **argv)
 {
 	struct option opts[VZ_ARRAY_SIZE(set_options) + 3];
 	json_t *params = json_array(), *result = NULL;
 	bool save = false;
 	const char *ctid;
+	char *nif_edit = NULL;
 	int c, idx, rc;
 
 	for (size_t i = 0; i < VZ_ARRAY_SIZE(set_options); i++)
@@ -551,8 +571,22 @@ static int cmd_set(struct cli *cli, const struct command *cmd, int argc, char **
 	opts[VZ_ARRAY_SIZE(set_options) + 1] = (struct option)HELP_OPT;
 	opts[VZ_ARRAY_SIZE(set_options) + 2] = (struct option)END_OPT;
 	while ((c = getopt_long(argc, argv, "h", opts, &idx)) != -1) {
-		if (c >= 1000) {
-			json_array_append_new(params, set_param(&set_options[c - 1000], optarg));
+		const struct set_option *o = c >= 1000 ? &set_options[c - 1000] : NULL;
+		if (o && !strcmp(o->op, "ifname")) {
+			flush_netif_edit(params, &nif_edit);
+			nif_edit = vz_strdup_printf("ifname=%s", optarg);
+		} else if (o && !strcmp(o->op, "field")) {
+			char *t;
+			if (!nif_edit) {
+				json_decref(params);
+				return usage_error(cli, cmd, "--%s needs --ifname NAME before it",
+						   o->name);
+			}
+			t = vz_strdup_printf("%s,%s%s", nif_edit, o->prefix, optarg);
+			free(nif_edit);
+			nif_edit = t;
+		} else if (o) {
+			json_array_append_new(params, set_param(o, optarg));
 		} else if (c == 's') {
 			save = true;
 		} else {
@@ -560,6 +594,7 @@ static int cmd_set(struct cli *cli, const struct command *cmd, int argc, char **
 			return option_stop(cli, cmd, c);
 		}
 	}
+	flush_netif_edit(params, &nif_edit);
 	rc = take_ctid(cli, cmd, argc, argv, false, &ctid);
 	if (!rc && json_array_size(params) == 0)
 		rc = usage_error(cli, cmd, "nothing to set");
@@ -621,7 +656,11 @@ static const struct command commands[] = {
      "Leave with `exit` or Ctrl-D.\n"},
     {"set", cmd_set, "CTID [--save] PARAMETER VALUE...",
      "Change container parameters; --save writes them to CTID.conf.\n"
-     "  --hostname NAME --ipadd ADDR --ipdel ADDR|all --nameserver ADDR --searchdomain NAME\n"
+     "  --hostname NAME --ipadd ADDR --ipdel ADDR|all --nameserver ADDR|inherit\n"
+     "  --searchdomain NAME|inherit\n"
+     "  --netif_add IFNAME[,MAC,HOST_IFNAME,HOST_MAC,BRIDGE] --netif_del IFNAME|all\n"
+     "  --ifname IFNAME [--mac MAC] [--host_ifname NAME] [--host_mac MAC] [--bridge NAME]\n"
+     "  --mac_filter on|off  (anti-spoofing rules on the container's NICs)\n"
      "  --onboot yes|no --disabled yes|no --description TEXT\n"
      "  --cpuunits N --cpulimit PERCENT --cpus N\n"
      "  --ram SIZE --swap SIZE --physpages B[:L] --swappages B[:L] --numproc B[:L]\n"

@@ -65,6 +65,9 @@ static const struct conf_key global_keys[] = {
     G("VZ_BRIDGE", F_NAME, bridge, .def = "vzbr0"),
     G("SECCOMP_PROFILE", F_PATH, seccomp_profile, .def = SYSCONFDIR "/vz/seccomp/default.json"),
     G("VZD_GROUP", F_NAME, vzd_group),
+    G("BRIDGE_ADDRESS", F_IPLIST, bridge_address),
+    G("BRIDGE_NAT", F_BOOL, bridge_nat, .def = "no"),
+    G("NEIGHBOUR_DEVS", F_WORDS, neighbour_devs),
 };
 
 static const struct conf_key ct_keys[] = {
@@ -96,6 +99,7 @@ static const struct conf_key ct_keys[] = {
     C("DEVNODES", F_WORDS, devnodes, .check = vz_devnodes_check),
     C("SECCOMP_PROFILE", F_STRING, seccomp_profile, .check = vz_seccomp_name_check),
     C("NO_NEW_PRIVS", F_BOOL, no_new_privs, .def = "no"),
+    C("MAC_FILTER", F_BOOL, mac_filter, .def = "yes"),
 };
 
 static void free_field(void *base, const struct conf_key *k)

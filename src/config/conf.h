@@ -38,6 +38,9 @@ struct vz_global_conf {
 	char *bridge;		 /* VZ_BRIDGE */
 	char *seccomp_profile;	 /* SECCOMP_PROFILE: the default seccomp profile (JSON) */
 	char *vzd_group;	 /* VZD_GROUP: group allowed on vzd's socket besides root */
+	char **bridge_address;	 /* BRIDGE_ADDRESS: the bridge's own v4 and/or v6 CIDR */
+	bool bridge_nat;	 /* BRIDGE_NAT: masquerade the bridge's IPv4 subnet */
+	char **neighbour_devs;	 /* NEIGHBOUR_DEVS: proxy ARP/NDP for routed addresses */
 	struct vz_kvfile *kv;
 };
 
@@ -74,6 +77,7 @@ struct vz_ct_conf {
 	char **devnodes;       /* DEVNODES: NAME:ACCESS host /dev nodes bound in */
 	char *seccomp_profile; /* SECCOMP_PROFILE: a profile name or path (NULL: vz.conf's) */
 	bool no_new_privs;     /* NO_NEW_PRIVS: set no_new_privs on init and exec'd processes */
+	bool mac_filter; /* MAC_FILTER: anti-spoofing rules on the NICs (default yes) */
 	uint64_t set_mask;
 	struct vz_kvfile *kv;
 	/* What the fields above inherit from vz.conf, copied so that

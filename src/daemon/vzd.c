@@ -23,6 +23,7 @@
 #include "lib/child.h"
 #include "lib/cleanup.h"
 #include "lib/util.h"
+#include "netns/netns.h"
 #include "runtime/container.h"
 
 static void usage(FILE *out)
@@ -204,6 +205,17 @@ static int setup(struct server *srv, const char *conf, vz_error *err)
 	if (vz_child_reaper_start() < 0)
 		return vz_fail_errno(err, VZ_SYSTEM_ERROR, "start the child reaper");
 	vz_reconcile(srv->g, report_reconcile, NULL);
+	/* The bridge and the rules come with the first container that needs
+	 * them (vz_net_ct_setup): an instance without networking leaves the
+	 * host's network as it is. */
+	if (vz_net_sweep(srv->g, err) < 0)
+		vzd_log(LOG_WARNING, "%s, ignoring", err->msg);
+	{
+		char *w = vz_net_forward_warning(srv->g);
+		if (w)
+			vzd_log(LOG_WARNING, "%s", w);
+		free(w);
+	}
 	if (vzd_monitor_start(srv) < 0)
 		return vz_fail_errno(err, VZ_SYSTEM_ERROR, "start the monitor");
 	watch_running(srv);

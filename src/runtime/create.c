@@ -10,6 +10,7 @@
 #include "lib/cleanup.h"
 #include "lib/util.h"
 #include "config/seckeys.h"
+#include "netns/netns.h"
 #include "runtime/internal.h"
 #include "storage/storage.h"
 
@@ -267,7 +268,11 @@ static int apply_param(struct vz_ct_conf *c, const struct vz_param *p, vz_error 
 	if (is_fixed_key(p->key))
 		return vz_fail(err, VZ_INVALID_PARAMETER_SYNTAX,
 			       "%s cannot be changed after the container was created", p->key);
-	if (p->op != VZ_PARAM_SET) {
+	if (!strcmp(p->key, "NETIF") && p->op != VZ_PARAM_SET) {
+		if (vz_netif_edit(vz_kvfile_get(c->kv, p->key), p->op == VZ_PARAM_ADD, p->value,
+				  &value, err) < 0)
+			return -1;
+	} else if (p->op != VZ_PARAM_SET) {
 		if (!is_list_key(p->key))
 			return vz_fail(err, VZ_INVALID_PARAMETER_SYNTAX, "%s is not a list",
 				       p->key);
@@ -291,11 +296,57 @@ static int set_hostname_fn(void *arg)
 	return 0;
 }
 
+static int write_resolv_fn(void *arg)
+{
+	vz_error ignored = {0};
+
+	return vz_net_write_files(NULL, arg, &ignored) < 0;
+}
+
+/* Addresses, NICs and name servers of a running container. */
+static int apply_live_net(const struct vz_global_conf *g, const struct vz_ct_conf *c,
+			  const char *key, vz_error *err)
+{
+	cleanup_free char *host = NULL, *resolv = NULL;
+	pid_t pid;
+
+	if (!strcmp(key, "NAMESERVER") || !strcmp(key, "SEARCHDOMAIN")) {
+		vz_read_file("/etc/resolv.conf", 65536, &host, NULL, NULL);
+		resolv = vz_net_resolv_text(c, host);
+		if (resolv && ct_run_fn(g, c->ctid, write_resolv_fn, resolv, err) < 0)
+			return vz_error_wrap(err, "write resolv.conf");
+		return 0;
+	}
+	if (ct_find_init(g, c->ctid, &pid, NULL, err) < 0)
+		return -1;
+	return vz_net_ct_update(g, c, pid, err);
+}
+
+static bool is_net_key(const char *key)
+{
+	return !strcmp(key, "IP_ADDRESS") || !strcmp(key, "NETIF") ||
+	       !strcmp(key, "MAC_FILTER") || !strcmp(key, "NAMESERVER") ||
+	       !strcmp(key, "SEARCHDOMAIN");
+}
+
 static int apply_live(const struct vz_global_conf *g, const struct vz_ct_conf *c,
 		      const struct vz_param *params, size_t n, bool *pending, vz_error *err)
 {
+	bool net_done = false;
+
 	for (size_t i = 0; i < n; i++) {
-		if (!strcmp(params[i].key, "HOSTNAME")) {
+		if (is_net_key(params[i].key)) {
+			/* One update covers every address and NIC change. */
+			bool ns = !strcmp(params[i].key, "NAMESERVER") ||
+				  !strcmp(params[i].key, "SEARCHDOMAIN");
+			if ((ns || !net_done) && apply_live_net(g, c, params[i].key, err) < 0)
+				return vz_error_wrap(err, "apply %s", params[i].key);
+			net_done = net_done || !ns;
+			/* --ifname edits (MAC, names, bridge) of an existing NIC
+			 * need a new pair: they take effect at the next start. */
+			if (!strcmp(params[i].key, "NETIF") && strchr(params[i].value, '='))
+				*pending = true;
+		} else if (!strcmp(params[i].key, "HOSTNAME")) {
 			if (ct_run_fn(g, c->ctid, set_hostname_fn, c->hostname, err) < 0)
 				return vz_error_wrap(err, "set host name");
 		} else if (strcmp(params[i].key, "ONBOOT") &&

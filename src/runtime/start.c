@@ -43,7 +43,9 @@
 #define START_TIMEOUT_MS 30000
 
 struct launch {
+	const struct vz_global_conf *g;
 	const struct vz_ct_conf *c;
+	char *hosts, *resolv; /* name resolution files to write, or NULL */
 	struct vz_cgroup *cg;
 	struct vz_idmap map;
 	struct ct_security sec;
@@ -105,7 +107,8 @@ static void __attribute__((noreturn)) init_main(const struct launch *l, int go_f
 		_exit(1);
 	close(go_fd);
 	if (become_root(l->c->privileged, &err) < 0 || ct_enter_rootfs(&spec, &err) < 0 ||
-	    vz_netns_loopback_up(&err) < 0 || stdio_to_devnull(&err) < 0)
+	    vz_netns_loopback_up(&err) < 0 || vz_net_write_files(l->hosts, l->resolv, &err) < 0 ||
+	    stdio_to_devnull(&err) < 0)
 		goto fail;
 	if (setsid() < 0) {
 		vz_fail_errno(&err, VZ_SYSTEM_ERROR, "setsid");
@@ -214,7 +217,8 @@ static void __attribute__((noreturn)) launcher_main(const struct launch *l)
 		    "clone the container init");
 		goto fail;
 	}
-	if (!l->c->privileged && vz_idmap_write(pid, &l->map, &err) < 0) {
+	if ((!l->c->privileged && vz_idmap_write(pid, &l->map, &err) < 0) ||
+	    vz_net_ct_setup(l->g, l->c, pid, &err) < 0) {
 		kill(pid, SIGKILL);
 		goto fail;
 	}
@@ -257,7 +261,8 @@ static int await_init(int fd, pid_t *ret_pid, vz_error *err)
 static int launch(const struct vz_global_conf *g, const struct vz_ct_conf *c, struct vz_cgroup *cg,
 		  pid_t *ret_pid, vz_error *err)
 {
-	struct launch l = {.c = c, .cg = cg};
+	cleanup_free char *host_resolv = NULL;
+	struct launch l = {.g = g, .c = c, .cg = cg};
 	cleanup_close int parent_fd = -1;
 	int sv[2], status;
 	cleanup_free char *snapshot = NULL, *marker = ct_running_marker(g, c->ctid);
@@ -273,8 +278,14 @@ static int launch(const struct vz_global_conf *g, const struct vz_ct_conf *c, st
 		ct_security_release(&l.sec);
 		return -1;
 	}
+	/* Best effort: without a readable host file, `inherit` adds nothing. */
+	vz_read_file("/etc/resolv.conf", 65536, &host_resolv, NULL, NULL);
+	l.hosts = vz_net_hosts_text(c);
+	l.resolv = vz_net_resolv_text(c, host_resolv);
 	if (ct_sync_socketpair(sv, err) < 0) {
 		ct_security_release(&l.sec);
+		free(l.hosts);
+		free(l.resolv);
 		return -1;
 	}
 	parent_fd = sv[0];
@@ -291,6 +302,8 @@ static int launch(const struct vz_global_conf *g, const struct vz_ct_conf *c, st
 	ct_security_release(&l.sec);
 	rc = await_init(parent_fd, ret_pid, err);
 	vz_child_wait(launcher, &status, -1);
+	free(l.hosts);
+	free(l.resolv);
 	return rc;
 }
 
@@ -348,13 +361,14 @@ static int check_init(const struct vz_ct_conf *c, vz_error *err)
 }
 
 /* Undo a start that failed half way. */
-static void rollback(const struct vz_ct_conf *c, struct vz_cgroup *cg, pid_t init,
+static void rollback(const struct vz_global_conf *g, const struct vz_ct_conf *c, struct vz_cgroup *cg, pid_t init,
 		     bool mounted_here, const char *marker)
 {
 	if (init > 0)
 		kill(init, SIGKILL);
 	cg->ops->kill(cg, NULL);
 	cg->ops->destroy(cg, NULL);
+	vz_net_ct_cleanup(g, c->ctid);
 	if (mounted_here)
 		vz_root_umount(c->ve_root, NULL);
 	unlink(marker);
@@ -379,7 +393,7 @@ int vz_ct_start(const struct vz_global_conf *g, const char *ctid, vz_error *err)
 	if (check_init(c, err) < 0 || vz_mkdir_p(g->run_dir, 0755, err) < 0 ||
 	    vz_write_file_atomic(marker, "", 0, 0644, err) < 0 || cg->ops->create(cg, err) < 0 ||
 	    ct_apply_devices(c, cg, err) < 0 || launch(g, c, cg, &init, err) < 0) {
-		rollback(c, cg, init, mounted_here, marker);
+		rollback(g, c, cg, init, mounted_here, marker);
 		goto fail;
 	}
 	return 0;

@@ -12,6 +12,7 @@
 #include "lib/cleanup.h"
 #include "lib/syscalls.h"
 #include "lib/util.h"
+#include "netns/netns.h"
 #include "runtime/internal.h"
 #include "storage/storage.h"
 
@@ -103,6 +104,7 @@ int vz_ct_cleanup_stopped(const struct vz_global_conf *g, const char *ctid, vz_e
 		return -1;
 	if (cg->ops->exists(cg) && (cg->ops->kill(cg, err) < 0 || cg->ops->destroy(cg, err) < 0))
 		return vz_error_wrap(err, "container %s", ctid);
+	vz_net_ct_cleanup(g, ctid);
 	/* Only unmount what a start mounted: the marker says a start did. */
 	if (vz_path_exists(marker)) {
 		if (vz_ct_conf_load(g, ctid, &c, err) == 0 && vz_root_umount(c->ve_root, err) < 0)

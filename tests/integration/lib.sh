@@ -105,12 +105,21 @@ SECCOMP_PROFILE="$VZ_SRCDIR/etc/seccomp/default.json"
 CONF
 	cp "$VZ_SRCDIR/etc/conf/ve-basic.conf-sample" "$ROOT/conf/" 2>/dev/null
 	export VZ_CONF="$ROOT/vz.conf"
+	# Each instance's vzd is a "host" in a network namespace of its own, so
+	# bridges, routes and nftables tables of parallel tests never meet.
+	# VZ_TEST_HOST_NET=1 keeps vzd in the machine's namespace.
+	if [ -z "${VZ_TEST_HOST_NET:-}" ]; then
+		VZ_NETNS="vzt-$TEST_NAME-$_name-$$"
+		ip netns add "$VZ_NETNS" && ip -n "$VZ_NETNS" link set lo up && echo "$VZ_NETNS" >"$ROOT/netns"
+	fi
 	vzd_start
 	at_exit "instance_down '$ROOT' '$_name'"
 }
 
 vzd_start() {
-	"$VZD_BIN" --vz-conf "$VZ_CONF" --debug >>"$ROOT/vzd.log" 2>&1 &
+	_nsenter=""
+	[ -f "$ROOT/netns" ] && _nsenter="nsenter --net=/run/netns/$(cat "$ROOT/netns") --"
+	$_nsenter "$VZD_BIN" --vz-conf "$VZ_CONF" --debug >>"$ROOT/vzd.log" 2>&1 &
 	VZD_PID=$!
 	echo "$VZD_PID" >"$ROOT/vzd.pid"   # per instance: cleanup must not kill another's
 	for _i in $(seq 1 100); do
@@ -144,6 +153,7 @@ instance_down() {
 		"$VZCTL_BIN" -q destroy "$_ct" >/dev/null 2>&1
 	done
 	vzd_stop
+	[ -f "$_root/netns" ] && ip netns del "$(cat "$_root/netns")" 2>/dev/null
 	for _m in $(awk -v r="$_root" 'index($5, r) == 1 { print $5 }' /proc/self/mountinfo | sort -r); do
 		umount -l "$_m" 2>/dev/null
 	done
@@ -158,6 +168,8 @@ instance_down() {
 }
 
 vzctl() { "$VZCTL_BIN" "$@"; }
+# hostnet CMD...: run CMD in the network namespace of this instance's vzd.
+hostnet() { if [ -f "$ROOT/netns" ]; then nsenter --net="/run/netns/$(cat "$ROOT/netns")" -- "$@"; else "$@"; fi; }
 vzlist() { "$VZLIST_BIN" "$@"; }
 
 # The host pid of a running container's init (from vzctl status -j).
