@@ -508,6 +508,7 @@ static const struct set_option set_options[] = {
     {"host_ifname", "NETIF", "field", "host_ifname="},
     {"host_mac", "NETIF", "field", "host_mac="},
     {"bridge", "NETIF", "field", "bridge="},
+    {"mtu", "NETIF", "field", "mtu="},
     {"mac_filter", "MAC_FILTER", "set", ""},
     {"onboot", "ONBOOT", "set", ""},
     {"disabled", "DISABLED", "set", ""},
@@ -660,6 +661,7 @@ static const struct command commands[] = {
      "  --searchdomain NAME|inherit\n"
      "  --netif_add IFNAME[,MAC,HOST_IFNAME,HOST_MAC,BRIDGE] --netif_del IFNAME|all\n"
      "  --ifname IFNAME [--mac MAC] [--host_ifname NAME] [--host_mac MAC] [--bridge NAME]\n"
+     "     [--mtu N]\n"
      "  --mac_filter on|off  (anti-spoofing rules on the container's NICs)\n"
      "  --onboot yes|no --disabled yes|no --description TEXT\n"
      "  --cpuunits N --cpulimit PERCENT --cpus N\n"

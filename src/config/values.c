@@ -338,6 +338,14 @@ static int netif_field(struct vz_netif *nif, const char *kv, vz_error *err)
 
 	if (!eq)
 		return vz_fail(err, VZ_INVALID_PARAMETER_VALUE, "`%s`: expected name=value", kv);
+	if (klen == 3 && !strncmp(kv, "mtu", 3)) {
+		if (nif->mtu)
+			return vz_fail(err, VZ_INVALID_PARAMETER_VALUE,
+				       "`mtu` given twice in one NETIF entry");
+		return vz_parse_u32(val, 68, 65535, &nif->mtu, err) < 0
+			   ? vz_error_wrap(err, "NETIF mtu")
+			   : 0;
+	}
 	if (klen == 6 && !strncmp(kv, "ifname", 6))
 		slot = &nif->ifname, is_if = true;
 	else if (klen == 3 && !strncmp(kv, "mac", 3))

@@ -53,6 +53,7 @@ VZ_EXPORT char *vz_expand_veid(const char *tmpl, const char *ctid);
 /* One NETIF entry: "ifname=eth0,mac=..,host_ifname=..,host_mac=..,bridge=..". */
 struct vz_netif {
 	char *ifname, *mac, *host_ifname, *host_mac, *bridge;
+	uint32_t mtu; /* mtu=: 68..65535; 0 takes the bridge's */
 };
 /* NETIF="entry;entry".  @ret_n entries returned in @ret (caller frees with
  * vz_netif_free). */

@@ -33,6 +33,7 @@
 struct port {
 	char *host, *ct, *bridge; /* bridge NULL: the routed pair */
 	uint8_t mac[6], host_mac[6];
+	uint32_t mtu; /* 0: the kernel's default */
 	struct vz_inet *ips;
 	size_t n_ips;
 	bool gw4, gw6; /* default route of that family through this port */
@@ -208,6 +209,7 @@ static int make_plan(const struct vz_global_conf *g, const struct vz_ct_conf *c,
 		pt->host = nif->host_ifname ? vz_xstrdup(nif->host_ifname)
 					    : vz_net_host_ifname(c->ctid, (unsigned int)i);
 		pt->bridge = vz_xstrdup(nif->bridge ? nif->bridge : g->bridge);
+		pt->mtu = nif->mtu;
 		if (mac_or_derived(nif->mac, c->ctid, nif->ifname, false, pt->mac, err) < 0 ||
 		    mac_or_derived(nif->host_mac, c->ctid, nif->ifname, true, pt->host_mac, err) <
 			0)
@@ -336,9 +338,14 @@ static int bridge_ensure(struct vz_nl *nl, const struct vz_global_conf *g, const
 	if (index <= 0)
 		return -1;
 	bridge_addrs(g, &p);
+	/* An MTU set through a change is "set by the user": the bridge then
+	 * keeps it instead of dropping to its smallest port's (a NIC with a
+	 * small mtu= must not shrink everyone's).  Setting the current value is
+	 * no change to the kernel, hence the detour. */
 	if ((p.br4.family && vz_nl_addr(nl, true, index, &p.br4, err) < 0) ||
 	    (p.br6.family && vz_nl_addr(nl, true, index, &p.br6, err) < 0) ||
-	    vz_nl_link_set(nl, index, &(struct vz_nl_link){.up = true}, err) < 0)
+	    vz_nl_link_set(nl, index, &(struct vz_nl_link){.mtu = 1499}, err) < 0 ||
+	    vz_nl_link_set(nl, index, &(struct vz_nl_link){.mtu = 1500, .up = true}, err) < 0)
 		return -1;
 	return index;
 }
@@ -403,7 +410,12 @@ static int host_port_create(struct vz_nl *nl, const struct vz_global_conf *g,
 	char have[128];
 	int index, master = 0;
 
+	uint32_t mtu = pt->mtu;
+
 	if (pt->bridge && (master = bridge_ensure(nl, g, pt->bridge, err)) < 0)
+		return -1;
+	/* A NIC without mtu= follows its bridge (jumbo frames need no config). */
+	if (pt->bridge && !mtu && vz_nl_link_mtu(nl, pt->bridge, &mtu, err) < 0)
 		return -1;
 	/* A host end of ours may outlive its container for a moment: the kernel
 	 * frees a dead namespace's devices asynchronously.  Wait for it, or
@@ -429,7 +441,7 @@ static int host_port_create(struct vz_nl *nl, const struct vz_global_conf *g,
 	index = vz_nl_link_index(nl, pt->host, NULL, 0, err);
 	if (index <= 0 ||
 	    vz_nl_link_set(nl, index,
-			   &(struct vz_nl_link){.master = master, .up = true, .alias = alias},
+			   &(struct vz_nl_link){.master = master, .mtu = mtu, .up = true, .alias = alias},
 			   err) < 0)
 		return -1;
 	return index;
@@ -476,14 +488,19 @@ static int routed_host(struct vz_nl *nl, const struct vz_global_conf *g, const c
 
 /* ---- container side ------------------------------------------------------- */
 
-static int ct_port_config(struct vz_nl *ct, const struct plan *p, const struct port *pt,
-			  vz_error *err)
+static int ct_port_config(struct vz_nl *host, struct vz_nl *ct, const struct plan *p,
+			  const struct port *pt, vz_error *err)
 {
 	static const struct vz_inet gw4 = {AF_INET, {169, 254, 0, 1}, 32};
 	static const struct vz_inet gw6 = {AF_INET6, {0xfe, 0x80, [15] = 1}, 128};
 	int index = vz_nl_link_index(ct, pt->ct, NULL, 0, err);
+	uint32_t mtu = pt->mtu;
 
-	if (index <= 0 || vz_nl_link_set(ct, index, &(struct vz_nl_link){.up = true}, err) < 0)
+	/* The same MTU on both ends: the host end's was set from the bridge. */
+	if (index > 0 && pt->bridge && !mtu && vz_nl_link_mtu(host, pt->host, &mtu, err) < 0)
+		return -1;
+	if (index <= 0 ||
+	    vz_nl_link_set(ct, index, &(struct vz_nl_link){.mtu = mtu, .up = true}, err) < 0)
 		return -1;
 	for (size_t i = 0; i < pt->n_ips; i++)
 		if (vz_nl_addr(ct, true, index, &pt->ips[i], err) < 0)
@@ -581,34 +598,35 @@ static void drop_stale(struct vz_nl *host, struct vz_nl *ct, const struct vz_glo
 	}
 }
 
-/* Best effort: a neighbour that misses it learns the address on first use. */
-static void announce_plan(struct vz_nl *ct, const struct plan *p, int nsfd)
+/* A bridge port forwards only once the kernel processed the carrier change
+ * of the veth (asynchronously, in its linkwatch work): wait for the host
+ * end's operational state, a few ms at most in practice. */
+static void wait_oper_up(struct vz_nl *host, const char *ifname)
 {
 	vz_error ignored = {0};
 
-	for (size_t i = 0; i < p->n; i++) {
-		int index = vz_nl_link_index(ct, p->ports[i].ct, NULL, 0, &ignored);
-		for (size_t j = 0; index > 0 && j < p->ports[i].n_ips; j++)
-			vz_announce(nsfd, index, p->ports[i].mac, &p->ports[i].ips[j], &ignored);
-	}
+	for (int i = 0; i < 100 && !vz_nl_link_oper_up(host, ifname, &ignored); i++)
+		usleep(5000);
 }
 
 int vz_net_announce(const struct vz_global_conf *g, const struct vz_ct_conf *c, pid_t pid,
 		    vz_error *err)
 {
 	cleanup_plan struct plan p = {0};
-	cleanup_nl struct vz_nl ct = {0};
+	cleanup_nl struct vz_nl ct = {0}, host = {0};
 	cleanup_free char *nspath = vz_strdup_printf("/proc/%d/ns/net", (int)pid);
 	cleanup_close int nsfd = open(nspath, O_RDONLY | O_CLOEXEC);
 
 	if (nsfd < 0)
 		return vz_fail_errno(err, VZ_SYSTEM_ERROR, "open `%s`", nspath);
-	if (make_plan(g, c, &p, err) < 0 || vz_nl_open(&ct, nsfd, err) < 0)
+	if (make_plan(g, c, &p, err) < 0 || vz_nl_open(&ct, nsfd, err) < 0 ||
+	    vz_nl_open(&host, -1, err) < 0)
 		return -1;
 	for (size_t i = 0; i < p.n; i++) {
 		int index = vz_nl_link_index(&ct, p.ports[i].ct, NULL, 0, err);
 		if (index <= 0)
 			return -1;
+		wait_oper_up(&host, p.ports[i].host);
 		for (size_t j = 0; j < p.ports[i].n_ips; j++)
 			if (vz_announce(nsfd, index, p.ports[i].mac, &p.ports[i].ips[j], err) < 0)
 				return -1;
@@ -642,7 +660,7 @@ static int apply(const struct vz_global_conf *g, const struct vz_ct_conf *c, pid
 		/* Recorded before it is configured: a failure from here on
 		 * still gets undone. */
 		state_add(&st, "port", pt->host, pt->ct, pt->bridge ? "bridged" : "routed");
-		if (index <= 0 || ct_port_config(&ct, &p, pt, err) < 0)
+		if (index <= 0 || ct_port_config(&host, &ct, &p, pt, err) < 0)
 			goto fail;
 		for (size_t j = 0; j < pt->n_ips; j++) {
 			char text[VZ_INET_STRLEN];
@@ -655,7 +673,6 @@ static int apply(const struct vz_global_conf *g, const struct vz_ct_conf *c, pid
 		if (port_rules(g, c, &p, pt, err) < 0)
 			goto fail;
 	}
-	announce_plan(&ct, &p, nsfd);
 	return state_save(g, c->ctid, &st, err);
 fail:
 	state_save(g, c->ctid, &st, NULL);

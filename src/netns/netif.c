@@ -40,6 +40,11 @@ static char *format(const struct vz_netif *v, size_t n)
 			free(s);
 			s = t;
 		}
+		if (v[i].mtu) {
+			t = vz_strdup_printf("%s,mtu=%u", s, v[i].mtu);
+			free(s);
+			s = t;
+		}
 	}
 	return s;
 }
@@ -88,6 +93,8 @@ static void merge(struct vz_netif *into, struct vz_netif *from)
 			free(*dst[f]);
 			*dst[f] = steal_pointer(src[f]);
 		}
+	if (from->mtu)
+		into->mtu = from->mtu;
 }
 
 int vz_netif_edit(const char *current, bool add, const char *value, char **ret, vz_error *err)

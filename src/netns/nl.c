@@ -17,6 +17,9 @@
 #include "lib/cleanup.h"
 #include "netns/nl.h"
 
+/* RFC 2863 "up", from <linux/if.h> (which clashes with <net/if.h>). */
+#define VZ_IF_OPER_UP 6
+
 int vz_nl_open(struct vz_nl *nl, int netns_fd, vz_error *err)
 {
 	cleanup_close int self = -1;
@@ -92,6 +95,8 @@ static struct nlmsghdr *link_msg(char *buf, int type, int flags, int index)
 
 struct link_info {
 	int index;
+	uint32_t mtu;
+	uint8_t operstate;
 	char *alias;
 	size_t alias_len;
 	const char *prefix;
@@ -110,6 +115,11 @@ static int link_cb(const struct nlmsghdr *nlh, void *data)
 	{
 		if (mnl_attr_get_type(a) == IFLA_IFNAME && !mnl_attr_validate(a, MNL_TYPE_NUL_STRING))
 			name = mnl_attr_get_str(a);
+		else if (mnl_attr_get_type(a) == IFLA_MTU && !mnl_attr_validate(a, MNL_TYPE_U32))
+			li->mtu = mnl_attr_get_u32(a);
+		else if (mnl_attr_get_type(a) == IFLA_OPERSTATE &&
+			 !mnl_attr_validate(a, MNL_TYPE_U8))
+			li->operstate = mnl_attr_get_u8(a);
 		else if (mnl_attr_get_type(a) == IFLA_IFALIAS &&
 			 !mnl_attr_validate(a, MNL_TYPE_NUL_STRING))
 			alias = mnl_attr_get_str(a);
@@ -125,21 +135,44 @@ static int link_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-int vz_nl_link_index(struct vz_nl *nl, const char *name, char *alias, size_t alias_len,
-		     vz_error *err)
+static int link_get(struct vz_nl *nl, const char *name, struct link_info *li, vz_error *err)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *nlh = link_msg(buf, RTM_GETLINK, 0, 0);
-	struct link_info li = {.alias = alias, .alias_len = alias_len};
 	int r;
 
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
-	r = talk(nl, nlh, link_cb, &li);
+	r = talk(nl, nlh, link_cb, li);
 	if (r == -ENODEV)
 		return vz_fail(err, VZ_SYSTEM_ERROR, "no interface `%s`", name), -ENODEV;
 	if (r < 0)
 		return fail(err, r, "look up interface", name);
-	return li.index;
+	return li->index;
+}
+
+int vz_nl_link_index(struct vz_nl *nl, const char *name, char *alias, size_t alias_len,
+		     vz_error *err)
+{
+	struct link_info li = {.alias = alias, .alias_len = alias_len};
+
+	return link_get(nl, name, &li, err);
+}
+
+bool vz_nl_link_oper_up(struct vz_nl *nl, const char *name, vz_error *err)
+{
+	struct link_info li = {0};
+
+	return link_get(nl, name, &li, err) > 0 && li.operstate == VZ_IF_OPER_UP;
+}
+
+int vz_nl_link_mtu(struct vz_nl *nl, const char *name, uint32_t *ret, vz_error *err)
+{
+	struct link_info li = {0};
+	int r = link_get(nl, name, &li, err);
+
+	if (r > 0)
+		*ret = li.mtu;
+	return r;
 }
 
 int vz_nl_link_foreach_alias(struct vz_nl *nl, const char *prefix,

@@ -38,6 +38,10 @@ struct vz_nl_link {
 /* Index of @name (0 and -ENODEV if absent); its alias into @alias if given. */
 int vz_nl_link_index(struct vz_nl *nl, const char *name, char *alias, size_t alias_len,
 		     vz_error *err);
+/* Whether @name's operational state is up (carrier processed). */
+bool vz_nl_link_oper_up(struct vz_nl *nl, const char *name, vz_error *err);
+/* MTU of @name (0 and -ENODEV if absent). */
+int vz_nl_link_mtu(struct vz_nl *nl, const char *name, uint32_t *ret, vz_error *err);
 int vz_nl_bridge_create(struct vz_nl *nl, const char *name, const uint8_t mac[6], vz_error *err);
 /* A veth pair: @name here, @peer inside @peer_netns_fd (directly, no move). */
 int vz_nl_veth_create(struct vz_nl *nl, const char *name, const uint8_t mac[6], const char *peer,

@@ -396,6 +396,8 @@ int vz_ct_start(const struct vz_global_conf *g, const char *ctid, vz_error *err)
 		rollback(g, c, cg, init, mounted_here, marker);
 		goto fail;
 	}
+	/* Neighbours follow a changed MAC at once; best effort. */
+	vz_net_announce(g, c, init, NULL);
 	return 0;
 fail:
 	return vz_error_wrap(err, "cannot start container %s", ctid);

@@ -4,11 +4,12 @@
 # live and --save keeps them across a restart; stop leaves nothing behind.
 . "$(dirname "$0")/net-lib.sh"
 require_net
-plan 30
+plan 33
 net_instance a
 
 check_rc 0 "create 201 (bridged)" vzctl create 201 --ostemplate busybox --ipadd 10.77.0.11 --ipadd fd77::11
 check_rc 0 "give 201 a NIC on the bridge" vzctl set 201 --netif_add eth0 --save
+check_rc 0 "with MTU 1400" vzctl set 201 --ifname eth0 --mtu 1400 --save
 check_rc 0 "create 202 (bridged)" vzctl create 202 --ostemplate busybox --ipadd 10.77.0.12 --ipadd fd77::12
 vzctl set 202 --netif_add eth0 --save >/dev/null
 check_rc 0 "create 203 (routed)" vzctl create 203 --ostemplate busybox --ipadd 192.0.2.33 --ipadd 2001:db8::33
@@ -18,6 +19,9 @@ done
 bridge_addr() { hostnet ip -o addr show dev "$BRIDGE" | grep -q 10.77.0.1/24; }
 check "bridge $BRIDGE exists with its address" bridge_addr
 check "201 has eth0 with 10.77.0.11/24" in_ct 201 'ip -o addr show dev eth0 | grep -q "10.77.0.11/24"'
+mtu_both() { [ "$(in_ct 201 'cat /sys/class/net/eth0/mtu')" = 1400 ] && hostnet ip -o link show veth201.0 | grep -q "mtu 1400"; }
+check "both ends of 201's NIC have MTU 1400" mtu_both
+check "202's NIC follows the bridge's MTU" eval '[ "$(in_ct 202 "cat /sys/class/net/eth0/mtu")" = 1500 ]'
 check "201 pings 202 (IPv4)" ct_ping 201 10.77.0.12
 check "201 pings 202 (IPv6)" ct_ping 201 fd77::12
 check "201 pings the host bridge (IPv4)" ct_ping 201 10.77.0.1
