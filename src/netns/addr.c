@@ -122,7 +122,8 @@ char *vz_net_routed_ifname(const char *ctid)
 
 	if (strlen(name) > 15) {
 		free(name);
-		name = vz_strdup_printf("vzr%08x", (unsigned int)fnv1a(0xcbf29ce484222325ULL, ctid));
+		name =
+		    vz_strdup_printf("vzr%08x", (unsigned int)fnv1a(0xcbf29ce484222325ULL, ctid));
 	}
 	return name;
 }
@@ -152,7 +153,8 @@ char *vz_net_hosts_text(const struct vz_ct_conf *c)
 	if (!c->hostname)
 		return NULL;
 	snprintf(addr, sizeof(addr), "%.*s", (int)strcspn(ip, "/"), ip);
-	append(&text, "%s%s", "127.0.0.1\tlocalhost\n", "::1\tlocalhost ip6-localhost ip6-loopback\n");
+	append(&text, "%s%s", "127.0.0.1\tlocalhost\n",
+	       "::1\tlocalhost ip6-localhost ip6-loopback\n");
 	dot = strchr(c->hostname, '.');
 	if (dot) {
 		char *shortname = vz_strdup_printf("%.*s", (int)(dot - c->hostname), c->hostname);

@@ -93,8 +93,7 @@ static int send_na(int nsfd, int ifindex, const uint8_t mac[6], const struct vz_
 	return 0;
 }
 
-int vz_announce(int nsfd, int ifindex, const uint8_t mac[6], const struct vz_inet *a,
-		vz_error *err)
+int vz_announce(int nsfd, int ifindex, const uint8_t mac[6], const struct vz_inet *a, vz_error *err)
 {
 	char text[VZ_INET_STRLEN];
 	int r = a->family == AF_INET ? send_garp(nsfd, ifindex, mac, a)

@@ -162,8 +162,8 @@ static struct port *bridged_port_for(const struct vz_global_conf *g, struct plan
 	return NULL;
 }
 
-static int add_address(const struct vz_global_conf *g, const struct vz_ct_conf *c,
-		       struct plan *p, const char *text, vz_error *err)
+static int add_address(const struct vz_global_conf *g, const struct vz_ct_conf *c, struct plan *p,
+		       const char *text, vz_error *err)
 {
 	struct vz_inet a;
 	struct port *pt;
@@ -430,7 +430,8 @@ static int host_port_create(struct vz_nl *nl, const struct vz_global_conf *g,
 			return vz_fail(err, VZ_SYSTEM_ERROR,
 				       "host interface `%s` already exists%s; name another with "
 				       "--host_ifname",
-				       pt->host, strcmp(have, alias) ? "" : " and does not go away");
+				       pt->host,
+				       strcmp(have, alias) ? "" : " and does not go away");
 		if (tries == 50)
 			vz_nl_link_del(nl, index, err);
 		usleep(10000);
@@ -440,9 +441,10 @@ static int host_port_create(struct vz_nl *nl, const struct vz_global_conf *g,
 		return -1;
 	index = vz_nl_link_index(nl, pt->host, NULL, 0, err);
 	if (index <= 0 ||
-	    vz_nl_link_set(nl, index,
-			   &(struct vz_nl_link){.master = master, .mtu = mtu, .up = true, .alias = alias},
-			   err) < 0)
+	    vz_nl_link_set(
+		nl, index,
+		&(struct vz_nl_link){.master = master, .mtu = mtu, .up = true, .alias = alias},
+		err) < 0)
 		return -1;
 	return index;
 }
@@ -473,9 +475,9 @@ static int routed_host(struct vz_nl *nl, const struct vz_global_conf *g, const c
 		if (add) {
 			/* Answer proxied ARP/NDP at once, not after the default
 			 * random delay of up to 0.8 s. */
-			cleanup_free char *p = vz_strdup_printf(
-			    "/proc/sys/net/%s/neigh/%s/proxy_delay",
-			    a->family == AF_INET ? "ipv4" : "ipv6", *d);
+			cleanup_free char *p =
+			    vz_strdup_printf("/proc/sys/net/%s/neigh/%s/proxy_delay",
+					     a->family == AF_INET ? "ipv4" : "ipv6", *d);
 			write_sysctl(p, "0", NULL);
 		}
 		if (vz_nl_neigh(nl, add, di, a, NULL, err) < 0 && add)
@@ -506,8 +508,10 @@ static int ct_port_config(struct vz_nl *host, struct vz_nl *ct, const struct pla
 		if (vz_nl_addr(ct, true, index, &pt->ips[i], err) < 0)
 			return -1;
 	if (pt->bridge) {
-		if ((pt->gw4 && vz_nl_route(ct, true, AF_INET, NULL, &p->br4, index, false, err) < 0) ||
-		    (pt->gw6 && vz_nl_route(ct, true, AF_INET6, NULL, &p->br6, index, false, err) < 0))
+		if ((pt->gw4 &&
+		     vz_nl_route(ct, true, AF_INET, NULL, &p->br4, index, false, err) < 0) ||
+		    (pt->gw6 &&
+		     vz_nl_route(ct, true, AF_INET6, NULL, &p->br6, index, false, err) < 0))
 			return -1;
 		return 0;
 	}
@@ -589,7 +593,8 @@ static void drop_stale(struct vz_nl *host, struct vz_nl *ct, const struct vz_glo
 			if (index > 0)
 				vz_nl_addr(ct, false, index, &a, &ignored);
 			if (!pt->bridge && hindex > 0)
-				vz_nl_route(host, false, a.family, &a, NULL, hindex, false, &ignored);
+				vz_nl_route(host, false, a.family, &a, NULL, hindex, false,
+					    &ignored);
 		} else if (!strcmp(r->kind, "proxy") && vz_inet_parse(r->a, &a, &ignored) == 0) {
 			int index = vz_nl_link_index(host, r->b, NULL, 0, &ignored);
 			if (index > 0)

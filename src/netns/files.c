@@ -26,7 +26,8 @@ static int write_one(const char *path, const char *text, vz_error *err)
 
 int vz_net_write_files(const char *hosts, const char *resolv, vz_error *err)
 {
-	if (write_one("/etc/hosts", hosts, err) < 0 || write_one("/etc/resolv.conf", resolv, err) < 0)
+	if (write_one("/etc/hosts", hosts, err) < 0 ||
+	    write_one("/etc/resolv.conf", resolv, err) < 0)
 		return -1;
 	return 0;
 }

@@ -152,9 +152,10 @@ int vz_netif_edit(const char *current, bool add, const char *value, char **ret, 
 			if (cur.v[i].host_ifname && cur.v[j].host_ifname &&
 			    !strcmp(cur.v[i].host_ifname, cur.v[j].host_ifname)) {
 				vz_freep(ret);
-				return vz_fail(err, VZ_INVALID_PARAMETER_VALUE,
-					       "host interface `%s` is named for both `%s` and `%s`",
-					       cur.v[i].host_ifname, cur.v[i].ifname, cur.v[j].ifname);
+				return vz_fail(
+				    err, VZ_INVALID_PARAMETER_VALUE,
+				    "host interface `%s` is named for both `%s` and `%s`",
+				    cur.v[i].host_ifname, cur.v[i].ifname, cur.v[j].ifname);
 			}
 	return 0;
 }

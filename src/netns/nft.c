@@ -159,8 +159,8 @@ int vz_nft_port_add(const char *table, const struct vz_nft_port *p, vz_error *er
 	const char *fam = p->routed ? "inet" : "bridge";
 	char mac[18], ll[VZ_INET_STRLEN];
 
-	snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", p->mac[0], p->mac[1],
-		 p->mac[2], p->mac[3], p->mac[4], p->mac[5]);
+	snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", p->mac[0], p->mac[1], p->mac[2],
+		 p->mac[3], p->mac[4], p->mac[5]);
 	eui64_lladdr(p->mac, ll);
 	add(&s, "add chain %s %s %s", fam, table, chain);
 	add(&s, "flush chain %s %s %s", fam, table, chain);
@@ -225,7 +225,8 @@ int vz_nft_forward_drops(const char *own_table, char **ret)
 			continue;
 		if (sscanf(l, " chain %127s", chain) == 1)
 			continue;
-		if (strstr(l, "hook forward") && strstr(l, "policy drop") && strcmp(table, own_table) &&
+		if (strstr(l, "hook forward") && strstr(l, "policy drop") &&
+		    strcmp(table, own_table) &&
 		    (!strcmp(fam, "ip") || !strcmp(fam, "inet") || !strcmp(fam, "ip6"))) {
 			char *t = vz_strdup_printf("%s%s%s %s %s", found ? found : "",
 						   found ? ", " : "", fam, table, chain);

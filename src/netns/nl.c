@@ -113,7 +113,8 @@ static int link_cb(const struct nlmsghdr *nlh, void *data)
 
 	mnl_attr_for_each(a, nlh, sizeof(*ifm))
 	{
-		if (mnl_attr_get_type(a) == IFLA_IFNAME && !mnl_attr_validate(a, MNL_TYPE_NUL_STRING))
+		if (mnl_attr_get_type(a) == IFLA_IFNAME &&
+		    !mnl_attr_validate(a, MNL_TYPE_NUL_STRING))
 			name = mnl_attr_get_str(a);
 		else if (mnl_attr_get_type(a) == IFLA_MTU && !mnl_attr_validate(a, MNL_TYPE_U32))
 			li->mtu = mnl_attr_get_u32(a);

@@ -29,7 +29,7 @@ void vz_nl_close(struct vz_nl *nl);
 
 /* Link attributes for vz_nl_link_set(); 0/NULL fields are left alone. */
 struct vz_nl_link {
-	int master;	   /* ifindex of a bridge */
+	int master; /* ifindex of a bridge */
 	uint32_t mtu;
 	bool up;
 	const char *alias; /* IFLA_IFALIAS */

@@ -90,8 +90,10 @@ static void test_resolv_and_hosts(void **state)
 	char *ns[] = {"inherit", "192.0.2.53", NULL};
 	char *sd[] = {"example.org", NULL};
 	char *ips[] = {"10.0.0.7/24", NULL};
-	struct vz_ct_conf c = {.hostname = "web1.example.org", .ip_address = ips,
-			       .nameserver = ns, .searchdomain = sd};
+	struct vz_ct_conf c = {.hostname = "web1.example.org",
+			       .ip_address = ips,
+			       .nameserver = ns,
+			       .searchdomain = sd};
 	cleanup_free char *resolv =
 	    vz_net_resolv_text(&c, "# host\nnameserver 9.9.9.9\nsearch host.lan\n");
 	cleanup_free char *hosts = vz_net_hosts_text(&c);
