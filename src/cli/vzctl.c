@@ -550,8 +550,8 @@ static void flush_netif_edit(json_t *params, char **edit)
 {
 	if (!*edit)
 		return;
-	json_array_append_new(params, json_pack("{s:s, s:s, s:s}", "key", "NETIF", "op", "add",
-						"value", *edit));
+	json_array_append_new(
+	    params, json_pack("{s:s, s:s, s:s}", "key", "NETIF", "op", "add", "value", *edit));
 	free(*edit);
 	*edit = NULL;
 }

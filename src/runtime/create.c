@@ -324,9 +324,8 @@ static int apply_live_net(const struct vz_global_conf *g, const struct vz_ct_con
 
 static bool is_net_key(const char *key)
 {
-	return !strcmp(key, "IP_ADDRESS") || !strcmp(key, "NETIF") ||
-	       !strcmp(key, "MAC_FILTER") || !strcmp(key, "NAMESERVER") ||
-	       !strcmp(key, "SEARCHDOMAIN");
+	return !strcmp(key, "IP_ADDRESS") || !strcmp(key, "NETIF") || !strcmp(key, "MAC_FILTER") ||
+	       !strcmp(key, "NAMESERVER") || !strcmp(key, "SEARCHDOMAIN");
 }
 
 static int apply_live(const struct vz_global_conf *g, const struct vz_ct_conf *c,

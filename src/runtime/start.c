@@ -361,8 +361,8 @@ static int check_init(const struct vz_ct_conf *c, vz_error *err)
 }
 
 /* Undo a start that failed half way. */
-static void rollback(const struct vz_global_conf *g, const struct vz_ct_conf *c, struct vz_cgroup *cg, pid_t init,
-		     bool mounted_here, const char *marker)
+static void rollback(const struct vz_global_conf *g, const struct vz_ct_conf *c,
+		     struct vz_cgroup *cg, pid_t init, bool mounted_here, const char *marker)
 {
 	if (init > 0)
 		kill(init, SIGKILL);
