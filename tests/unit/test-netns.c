@@ -131,6 +131,12 @@ static void test_netif_edit(void **state)
 	assert_string_equal(w, "ifname=eth1,mac=02:00:00:00:00:01,bridge=br1");
 	free(w);
 	assert_int_equal(vz_netif_edit(v, false, "eth7", &w, &err), -1);
+	assert_int_equal(vz_netif_edit(v, true, "ifname=eth1,mtu=9000", &w, &err), 0);
+	assert_string_equal(w, "ifname=eth0,host_ifname=vh0;"
+			       "ifname=eth1,mac=02:00:00:00:00:01,bridge=br1,mtu=9000");
+	free(w);
+	assert_int_equal(vz_netif_edit(v, true, "ifname=eth1,mtu=20", &w, &err), -1);
+	assert_non_null(strstr(err.msg, "NETIF mtu"));
 	assert_int_equal(vz_netif_edit(v, false, "all", &w, &err), 0);
 	assert_string_equal(w, "");
 	free(w);
