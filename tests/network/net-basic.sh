@@ -4,12 +4,13 @@
 # live and --save keeps them across a restart; stop leaves nothing behind.
 . "$(dirname "$0")/net-lib.sh"
 require_net
-plan 33
+plan 36
 net_instance a
 
 check_rc 0 "create 201 (bridged)" vzctl create 201 --ostemplate busybox --ipadd 10.77.0.11 --ipadd fd77::11
 check_rc 0 "give 201 a NIC on the bridge" vzctl set 201 --netif_add eth0 --save
 check_rc 0 "with MTU 1400" vzctl set 201 --ifname eth0 --mtu 1400 --save
+vzctl set 201 --hostname web1.example.org --save >/dev/null
 check_rc 0 "create 202 (bridged)" vzctl create 202 --ostemplate busybox --ipadd 10.77.0.12 --ipadd fd77::12
 vzctl set 202 --netif_add eth0 --save >/dev/null
 check_rc 0 "create 203 (routed)" vzctl create 203 --ostemplate busybox --ipadd 192.0.2.33 --ipadd 2001:db8::33
@@ -39,6 +40,18 @@ sleep 1.1 # the kernel ignores neighbour updates within a second of the last
 check_rc 0 "restart 202 with a new MAC" vzctl restart 202 --fast
 new_mac() { hostnet ip neigh show 10.77.0.12 | grep -q "lladdr 02:00:00:00:02:02"; }
 check "the host learned 202's new MAC from its announcement" new_mac
+hosts_ok() { in_ct 201 'cat /etc/hosts' | grep -q "^10.77.0.11	web1.example.org web1$"; }
+check "/etc/hosts names the container at its first address" hosts_ok
+check_rc 0 "live --nameserver and --searchdomain" \
+	vzctl set 201 --nameserver 192.0.2.53 --nameserver inherit --searchdomain example.org
+resolv_ok() {
+	_r=$(in_ct 201 'cat /etc/resolv.conf')
+	contains "$_r" "nameserver 192.0.2.53" && contains "$_r" "search example.org" || return 1
+	for _ns in $(awk '/^nameserver/ { print $2 }' /etc/resolv.conf); do
+		contains "$_r" "nameserver $_ns" || return 1
+	done
+}
+check "resolv.conf has them, and the host's name servers for inherit" resolv_ok
 check_rc 0 "live --ipadd 192.0.2.34" vzctl set 203 --ipadd 192.0.2.34
 check "192.0.2.34 is reachable at once" host_ping 192.0.2.34
 check_rc 0 "live --ipdel 192.0.2.34" vzctl set 203 --ipdel 192.0.2.34
