@@ -4,7 +4,7 @@
 # live and --save keeps them across a restart; stop leaves nothing behind.
 . "$(dirname "$0")/net-lib.sh"
 require_net
-plan 36
+plan 42
 net_instance a
 
 check_rc 0 "create 201 (bridged)" vzctl create 201 --ostemplate busybox --ipadd 10.77.0.11 --ipadd fd77::11
@@ -14,6 +14,19 @@ vzctl set 201 --hostname web1.example.org --save >/dev/null
 check_rc 0 "create 202 (bridged)" vzctl create 202 --ostemplate busybox --ipadd 10.77.0.12 --ipadd fd77::12
 vzctl set 202 --netif_add eth0 --save >/dev/null
 check_rc 0 "create 203 (routed)" vzctl create 203 --ostemplate busybox --ipadd 192.0.2.33 --ipadd 2001:db8::33
+# Bad input: a precise message, the vzctl exit code, nothing changed.
+conf_before=$(cat "$ROOT/conf/201.conf")
+check_rc 21 "a multicast MAC is refused" vzctl set 201 --netif_add eth1,01:00:00:00:00:01 --save
+contains "$OUT" "multicast" || diag "message: $OUT"
+check_rc 20 "--mac without --ifname is a usage error" vzctl set 201 --mac 02:00:00:00:00:09
+check_rc 21 "deleting a NIC that does not exist" vzctl set 201 --netif_del eth9 --save
+check "201.conf is unchanged" test "$conf_before" = "$(cat "$ROOT/conf/201.conf")"
+vzctl create 204 --ostemplate busybox --ipadd 10.77.0.14 >/dev/null
+vzctl set 204 --netif_add eth0,,,,nobr0 --save >/dev/null
+check_rc 21 "a NIC on a missing foreign bridge fails the start (bad value)" vzctl start 204
+contains "$OUT" "bridge \`nobr0\` does not exist" || diag "message: $OUT"
+check "the failed start left nothing behind" net_clean
+
 for ct in 201 202 203; do
 	check_rc 0 "start $ct" vzctl start $ct
 done
