@@ -15,6 +15,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -394,12 +395,34 @@ char *vz_net_forward_warning(const struct vz_global_conf *g)
 	    drops, g->bridge, g->bridge);
 }
 
-/* The devices that answer ARP/NDP for routed addresses (NEIGHBOUR_DEVS):
- * only those the admin lists; a guess could answer on a network the admin
- * never meant to serve. */
-static char **neighbour_devs(const struct vz_global_conf *g)
+/* The devices that answer ARP/NDP for routed addresses of @family:
+ * NEIGHBOUR_DEVS, where "detect" stands for the interfaces that hold the
+ * host's default route of that family (OpenVZ's meaning). */
+static char **neighbour_devs(struct vz_nl *nl, const struct vz_global_conf *g, int family)
 {
-	return g->neighbour_devs;
+	char **v = vz_xcalloc(1, sizeof(char *));
+	size_t n = 0;
+
+	for (char **d = g->neighbour_devs; d && *d; d++) {
+		int oifs[16], k = 0;
+		vz_error ignored = {0};
+		char name[IF_NAMESIZE];
+		if (strcmp(*d, "detect")) {
+			v = vz_xrealloc(v, (n + 2) * sizeof(char *));
+			v[n++] = vz_xstrdup(*d);
+			v[n] = NULL;
+			continue;
+		}
+		k = vz_nl_default_oifs(nl, family, oifs, VZ_ARRAY_SIZE(oifs), &ignored);
+		for (int i = 0; i < k; i++) {
+			if (!if_indextoname((unsigned int)oifs[i], name))
+				continue;
+			v = vz_xrealloc(v, (n + 2) * sizeof(char *));
+			v[n++] = vz_xstrdup(name);
+			v[n] = NULL;
+		}
+	}
+	return v;
 }
 
 static int host_port_create(struct vz_nl *nl, const struct vz_global_conf *g,
@@ -462,7 +485,9 @@ static int routed_host(struct vz_nl *nl, const struct vz_global_conf *g, const c
 						     : "/proc/sys/net/ipv6/conf/all/forwarding",
 				"1", err) < 0)
 		return -1;
-	for (char **d = neighbour_devs(g); d && *d; d++) {
+	cleanup_strv char **devs = neighbour_devs(nl, g, a->family);
+
+	for (char **d = devs; *d; d++) {
 		int di = vz_nl_link_index(nl, *d, NULL, 0, err);
 		if (di <= 0)
 			return vz_error_wrap(err, "NEIGHBOUR_DEVS");

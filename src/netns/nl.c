@@ -263,6 +263,46 @@ int vz_nl_link_del(struct vz_nl *nl, int index, vz_error *err)
 	return r < 0 ? fail(err, r, "delete interface index", what) : 0;
 }
 
+struct oifs {
+	int *v;
+	size_t n, max;
+};
+
+static int route_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct oifs *o = data;
+	struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
+	struct nlattr *a;
+
+	if (rtm->rtm_dst_len != 0 || rtm->rtm_table != RT_TABLE_MAIN ||
+	    rtm->rtm_type != RTN_UNICAST)
+		return MNL_CB_OK;
+	mnl_attr_for_each(a, nlh, sizeof(*rtm))
+	{
+		if (mnl_attr_get_type(a) == RTA_OIF && !mnl_attr_validate(a, MNL_TYPE_U32) &&
+		    o->n < o->max)
+			o->v[o->n++] = (int)mnl_attr_get_u32(a);
+	}
+	return MNL_CB_OK;
+}
+
+int vz_nl_default_oifs(struct vz_nl *nl, int family, int *ret, size_t max, vz_error *err)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct rtmsg *rtm;
+	struct oifs o = {.v = ret, .max = max};
+	int r;
+
+	nlh->nlmsg_type = RTM_GETROUTE;
+	nlh->nlmsg_flags = NLM_F_DUMP;
+	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+	rtm->rtm_family = (uint8_t)family;
+	r = talk(nl, nlh, route_cb, &o);
+	return r < 0 ? fail(err, r, "list routes of family", family == AF_INET ? "inet" : "inet6")
+		     : (int)o.n;
+}
+
 static size_t alen(int family)
 {
 	return family == AF_INET ? 4 : 16;

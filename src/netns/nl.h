@@ -53,6 +53,10 @@ int vz_nl_link_foreach_alias(struct vz_nl *nl, const char *prefix,
 			     void (*fn)(void *, const char *, int, const char *), void *data,
 			     vz_error *err);
 
+/* Interface indexes of the main table's default routes of @family (up to
+ * @max into @ret); the count, or -errno. */
+int vz_nl_default_oifs(struct vz_nl *nl, int family, int *ret, size_t max, vz_error *err);
+
 int vz_nl_addr(struct vz_nl *nl, bool add, int index, const struct vz_inet *a, vz_error *err);
 /* Route to @dst (NULL: default) of @family, via @gw (may be NULL) and/or
  * out of @oif; @onlink marks a gateway that is not in a connected subnet. */

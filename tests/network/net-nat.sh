@@ -5,7 +5,7 @@
 # at startup after containers died while no vzd ran.
 . "$(dirname "$0")/net-lib.sh"
 require_net
-plan 15
+plan 16
 tag=$(printf '%s' "$TEST_NAME-$$" | cksum | cut -c1-6)
 LAN="vzt-lan-$tag-$$"
 HOSTIF="lh$tag"
@@ -13,7 +13,7 @@ ip netns add "$LAN" || skip_all "cannot create a network namespace"
 at_exit "ip netns del '$LAN'"
 lan() { ip netns exec "$LAN" "$@"; }
 net_instance n "BRIDGE_NAT=\"yes\"
-NEIGHBOUR_DEVS=\"$HOSTIF\""
+NEIGHBOUR_DEVS=\"detect\""
 # The "LAN": 198.51.100.0/24 and 2001:db8:51::/64, the vz host at .1 / ::1.
 hostnet ip link add "$HOSTIF" type veth peer name lan0 netns "$LAN"
 hostnet ip addr add 198.51.100.1/24 dev "$HOSTIF"
@@ -23,6 +23,9 @@ lan ip addr add 198.51.100.2/24 dev lan0
 lan ip addr add 2001:db8:51::2/64 dev lan0 nodad
 lan ip link set lan0 up
 lan ip link set lo up
+# NEIGHBOUR_DEVS="detect": the interface of the default route answers.
+hostnet ip route add default via 198.51.100.2 dev "$HOSTIF"
+hostnet ip -6 route add default via 2001:db8:51::2 dev "$HOSTIF"
 
 vzctl create 221 --ostemplate busybox --ipadd 10.77.0.21 >/dev/null
 vzctl set 221 --netif_add eth0 --save >/dev/null
@@ -34,6 +37,7 @@ TABLE=$(hostnet nft list tables | awk '/table ip vz_/ { print $3 }')
 check "vz's table $TABLE masquerades the bridge subnet" masq
 check "221 reaches the LAN through NAT (the LAN has no route back)" ct_ping 221 198.51.100.2
 lan_ping() { lan ping -c 1 -W 3 "$1" >/dev/null 2>&1 || lan ping -c 2 -W 3 "$1" >/dev/null 2>&1; }
+check "detect chose $HOSTIF for the proxy entries" eval 'hostnet ip neigh show proxy | grep -q "198.51.100.50 dev $HOSTIF"'
 check "the LAN reaches routed 198.51.100.50 (proxy ARP)" lan_ping 198.51.100.50
 check "the LAN reaches routed 2001:db8:51::50 (proxy NDP)" lan_ping 2001:db8:51::50
 
