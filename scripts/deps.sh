@@ -15,6 +15,8 @@ PACKAGES=(
 	iproute2 iputils-ping iperf3
 	# OS templates
 	busybox-static debootstrap tar gzip
+	# resource management: image-backed private areas, the container's /proc view
+	e2fsprogs lxcfs
 )
 
 if [ "$(id -u)" -ne 0 ]; then
@@ -31,3 +33,5 @@ if [ ${#missing[@]} -gt 0 ]; then
 	apt-get update -qq
 	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+# Containers show their own limits in /proc through lxcfs.
+"$(dirname "$0")/lxcfs.sh" || echo "deps.sh: lxcfs not running; containers will see host /proc figures" >&2

@@ -65,4 +65,23 @@ int vz_cg_kill_loop(struct vz_cgroup *cg, const char *procs_path, bool can_freez
  * sorted; NULL-terminated, possibly empty. */
 int vz_cgroup_v1_hierarchies(const char *root, char ***ret, vz_error *err);
 
+/* Write printf-formatted text to control file @file of cgroup directory
+ * @dir; errors name both. */
+int vz_cg_write(const char *dir, const char *file, vz_error *err, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* Whether @l asks controller @ctrl ("cpu", "cpuset", "memory", "pids", "io")
+ * for more than its defaults.  A host without that controller can still
+ * run containers that do not. */
+bool vz_cg_limits_need(const struct vz_cg_limits *l, const char *ctrl);
+
+/* Read control file @file of @dir as one number; "max" or "-1" (and
+ * numbers at the v1 "unlimited" ceiling) read as VZ_CG_MAX.  A missing file
+ * reads as @dflt (VZ_CG_MAX for "unknown"), so older kernels give "-". */
+uint64_t vz_cg_read_u64(const char *dir, const char *file, uint64_t dflt);
+
+/* The number after "@key " on a line of keyed control file @file of @dir
+ * (pids.events "max 3", cpu.stat "usage_usec 10"); @dflt if absent. */
+uint64_t vz_cg_read_key(const char *dir, const char *file, const char *key, uint64_t dflt);
+
 #endif

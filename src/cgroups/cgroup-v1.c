@@ -7,6 +7,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <linux/magic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -414,6 +415,244 @@ static int v1_devices(struct vz_cgroup *cg, const struct vz_dev_rule *allow, siz
 	return 0;
 }
 
+/* ---- limits ------------------------------------------------------------- */
+
+/* The container's cgroup in the hierarchy carrying @ctrl; NULL (with @err
+ * set) when no hierarchy has it. */
+static char *ctrl_leaf(struct vz_cgroup *cg, const char *ctrl, vz_error *err)
+{
+	cleanup_strv char **hierarchies = NULL;
+	const char *h;
+
+	if (list_hierarchies(cg, &hierarchies, err) < 0)
+		return NULL;
+	h = find_hierarchy(hierarchies, ctrl);
+	if (!h) {
+		vz_fail(err, VZ_SYSTEM_ERROR, "no cgroup v1 `%s` hierarchy under `%s`", ctrl,
+			cg->root);
+		return NULL;
+	}
+	return leaf_path(cg, h);
+}
+
+/* ctrl_leaf for a setter: 1 with *@ret set, 0 when the host lacks the
+ * hierarchy and @l needs nothing of it (@want names the neutral part), -1. */
+static int setter_leaf(struct vz_cgroup *cg, const char *ctrl, const char *want,
+		       const struct vz_cg_limits *l, char **ret, vz_error *err)
+{
+	vz_error absent;
+
+	*ret = ctrl_leaf(cg, ctrl, &absent);
+	if (*ret)
+		return 1;
+	if (!vz_cg_limits_need(l, want))
+		return 0;
+	if (err)
+		*err = absent;
+	return -1;
+}
+
+static int v1_set_cpu(struct vz_cgroup *cg, const struct vz_cg_limits *l, vz_error *err)
+{
+	cleanup_free char *leaf = NULL;
+	int found = setter_leaf(cg, "cpu", "cpu", l, &leaf, err);
+
+	if (found <= 0)
+		return found;
+	if (vz_cg_write(leaf, "cpu.shares", err, "%" PRIu64, vz_cg_units_to_shares(l->cpuunits)) <
+		0 ||
+	    vz_cg_write(leaf, "cpu.cfs_period_us", err, "%" PRIu64, l->cpu_period_us) < 0)
+		return -1;
+	if (l->cpu_quota_us == VZ_CG_MAX)
+		return vz_cg_write(leaf, "cpu.cfs_quota_us", err, "-1");
+	return vz_cg_write(leaf, "cpu.cfs_quota_us", err, "%" PRIu64, l->cpu_quota_us);
+}
+
+static int v1_set_cpuset(struct vz_cgroup *cg, const struct vz_cg_limits *l, vz_error *err)
+{
+	cleanup_free char *leaf = NULL;
+	int found = setter_leaf(cg, "cpuset", "cpuset", l, &leaf, err);
+	cleanup_free char *parent = NULL;
+	char value[4096];
+	const struct {
+		const char *file, *want;
+	} keys[] = {{"cpuset.cpus", l->cpus}, {"cpuset.mems", l->mems}};
+
+	if (found <= 0)
+		return found;
+	parent = vz_xstrdup(leaf);
+	*strrchr(parent, '/') = '\0';
+	for (size_t i = 0; i < VZ_ARRAY_SIZE(keys); i++) {
+		const char *want = keys[i].want;
+		if (!want) {
+			cleanup_close int fd = vz_cg_open_dir(parent, err);
+			if (fd < 0 ||
+			    vz_read_file_at(fd, keys[i].file, value, sizeof(value), err) < 0)
+				return vz_error_wrap(err, "cgroup `%s`", parent);
+			want = value;
+		}
+		if (vz_cg_write(leaf, keys[i].file, err, "%s", want) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static uint64_t sat_add(uint64_t a, uint64_t b)
+{
+	return a == VZ_CG_MAX || b == VZ_CG_MAX || a + b < a ? VZ_CG_MAX : a + b;
+}
+
+static int write_limit(const char *leaf, const char *file, uint64_t v, vz_error *err)
+{
+	if (v == VZ_CG_MAX)
+		return vz_cg_write(leaf, file, err, "-1");
+	return vz_cg_write(leaf, file, err, "%" PRIu64, v);
+}
+
+static int v1_set_memory(struct vz_cgroup *cg, const struct vz_cg_limits *l, vz_error *err)
+{
+	cleanup_free char *leaf = NULL;
+	int found = setter_leaf(cg, "memory", "memory", l, &leaf, err);
+	cleanup_free char *memsw = NULL;
+	uint64_t total = sat_add(l->mem_bytes, l->swap_bytes);
+	vz_error first;
+
+	if (found <= 0)
+		return found;
+	memsw = vz_strdup_printf("%s/memory.memsw.limit_in_bytes", leaf);
+	/* Without swap accounting (swapaccount=0) only RAM can be limited. */
+	if (!vz_path_exists(memsw))
+		return write_limit(leaf, "memory.limit_in_bytes", l->mem_bytes, err);
+	/* The kernel keeps limit_in_bytes <= memsw.limit_in_bytes at every
+	 * step: growing goes memsw first, shrinking RAM first.  Which one this
+	 * is depends on the old values, so try one order, then the other. */
+	if (write_limit(leaf, "memory.memsw.limit_in_bytes", total, &first) == 0)
+		return write_limit(leaf, "memory.limit_in_bytes", l->mem_bytes, err);
+	if (write_limit(leaf, "memory.limit_in_bytes", l->mem_bytes, err) < 0)
+		return -1;
+	return write_limit(leaf, "memory.memsw.limit_in_bytes", total, err);
+}
+
+static int v1_set_pids(struct vz_cgroup *cg, const struct vz_cg_limits *l, vz_error *err)
+{
+	cleanup_free char *leaf = NULL;
+	int found = setter_leaf(cg, "pids", "pids", l, &leaf, err);
+
+	if (found <= 0)
+		return found;
+	if (l->pids == VZ_CG_MAX)
+		return vz_cg_write(leaf, "pids.max", err, "max");
+	return vz_cg_write(leaf, "pids.max", err, "%" PRIu64, l->pids);
+}
+
+/* v1 throttle files take "MAJ:MIN VALUE"; 0 removes the rule. */
+static int throttle(const char *leaf, const struct vz_cg_limits *l, const char *file, uint64_t v,
+		    vz_error *err)
+{
+	return vz_cg_write(leaf, file, err, "%u:%u %" PRIu64, l->io_major, l->io_minor,
+			   v == VZ_CG_MAX ? 0 : v);
+}
+
+static int v1_set_io(struct vz_cgroup *cg, const struct vz_cg_limits *l, vz_error *err)
+{
+	cleanup_free char *leaf = NULL;
+	int found = setter_leaf(cg, "blkio", "io", l, &leaf, err);
+
+	if (found <= 0)
+		return found;
+	/* A proportional weight needs BFQ (blkio.bfq.weight) or the old CFQ
+	 * (blkio.weight); with neither there is nothing to set. */
+	if (l->io_weight) {
+		static const char *const files[] = {"blkio.bfq.weight", "blkio.weight"};
+		for (size_t i = 0; i < VZ_ARRAY_SIZE(files); i++) {
+			cleanup_free char *p = vz_strdup_printf("%s/%s", leaf, files[i]);
+			if (!vz_path_exists(p))
+				continue;
+			if (vz_cg_write(leaf, files[i], err, "%u", l->io_weight) < 0)
+				return -1;
+			break;
+		}
+	}
+	if (!l->io_dev)
+		return 0;
+	if (throttle(leaf, l, "blkio.throttle.read_bps_device", l->io_bps, err) < 0 ||
+	    throttle(leaf, l, "blkio.throttle.write_bps_device", l->io_bps, err) < 0 ||
+	    throttle(leaf, l, "blkio.throttle.read_iops_device", l->io_iops, err) < 0 ||
+	    throttle(leaf, l, "blkio.throttle.write_iops_device", l->io_iops, err) < 0)
+		return -1;
+	return 0;
+}
+
+/* Sum the "MAJ:MIN Read N" and "MAJ:MIN Write N" lines of a blkio file. */
+static void sum_blkio(const char *leaf, const char *file, uint64_t *rd, uint64_t *wr)
+{
+	cleanup_free char *path = vz_strdup_printf("%s/%s", leaf, file);
+	cleanup_free char *text = NULL;
+	char dev[32], op[16];
+	unsigned long long v;
+	int used;
+
+	*rd = *wr = 0;
+	if (vz_read_file(path, 1 << 20, &text, NULL, NULL) < 0)
+		return;
+	for (const char *p = text; sscanf(p, "%31s %15s %llu%n", dev, op, &v, &used) == 3;
+	     p += used) {
+		if (!strcmp(op, "Read"))
+			*rd += v;
+		else if (!strcmp(op, "Write"))
+			*wr += v;
+	}
+}
+
+static int v1_stats(struct vz_cgroup *cg, struct vz_cg_stats *ret, vz_error *err)
+{
+	cleanup_free char *pids = ctrl_leaf(cg, "pids", err);
+	cleanup_free char *mem = pids ? ctrl_leaf(cg, "memory", err) : NULL;
+	cleanup_free char *acct = NULL, *blkio = NULL;
+	struct vz_cg_stats s;
+	uint64_t memsw, memsw_limit;
+
+	if (!mem)
+		return -1;
+	s.numproc =
+	    (struct vz_cg_counter){.held = vz_cg_read_u64(pids, "pids.current", 0),
+				   .maxheld = vz_cg_read_u64(pids, "pids.peak", VZ_CG_MAX),
+				   .limit = vz_cg_read_u64(pids, "pids.max", VZ_CG_MAX),
+				   .failcnt = vz_cg_read_key(pids, "pids.events", "max", 0)};
+	s.mem = (struct vz_cg_counter){
+	    .held = vz_cg_read_u64(mem, "memory.usage_in_bytes", 0),
+	    .maxheld = vz_cg_read_u64(mem, "memory.max_usage_in_bytes", VZ_CG_MAX),
+	    .limit = vz_cg_read_u64(mem, "memory.limit_in_bytes", VZ_CG_MAX),
+	    .failcnt = vz_cg_read_u64(mem, "memory.failcnt", 0)};
+	memsw = vz_cg_read_u64(mem, "memory.memsw.usage_in_bytes", VZ_CG_MAX);
+	memsw_limit = vz_cg_read_u64(mem, "memory.memsw.limit_in_bytes", VZ_CG_MAX);
+	/* With no swap allowed the RAM+swap limit is the one that refuses
+	 * charges first; either refusal is a hit of the container's memory. */
+	s.mem.failcnt += vz_cg_read_u64(mem, "memory.memsw.failcnt", 0);
+	/* Recent kernels keep v1's memory failcnt at 0 (only kmem/memsw
+	 * track it, and not always); an OOM kill surely was a hit. */
+	if (s.mem.failcnt == 0)
+		s.mem.failcnt = vz_cg_read_key(mem, "memory.oom_control", "oom_kill", 0);
+	s.swap = (struct vz_cg_counter){
+	    .held = memsw == VZ_CG_MAX || memsw < s.mem.held ? 0 : memsw - s.mem.held,
+	    .maxheld = VZ_CG_MAX,
+	    .limit = memsw_limit == VZ_CG_MAX || s.mem.limit == VZ_CG_MAX
+			 ? VZ_CG_MAX
+			 : memsw_limit - s.mem.limit,
+	    .failcnt = vz_cg_read_u64(mem, "memory.memsw.failcnt", 0)};
+	acct = ctrl_leaf(cg, "cpuacct", NULL);
+	s.cpu_usage_ns = acct ? vz_cg_read_u64(acct, "cpuacct.usage", 0) : 0;
+	blkio = ctrl_leaf(cg, "blkio", NULL);
+	s.io_rbytes = s.io_wbytes = s.io_rios = s.io_wios = 0;
+	if (blkio) {
+		sum_blkio(blkio, "blkio.throttle.io_service_bytes_recursive", &s.io_rbytes,
+			  &s.io_wbytes);
+		sum_blkio(blkio, "blkio.throttle.io_serviced_recursive", &s.io_rios, &s.io_wios);
+	}
+	*ret = s;
+	return 0;
+}
+
 const struct vz_cgroup_ops vz_cgroup_v1_ops = {
     .name = "v1",
     .create = v1_create,
@@ -424,4 +663,10 @@ const struct vz_cgroup_ops vz_cgroup_v1_ops = {
     .destroy = v1_destroy,
     .exists = v1_exists,
     .devices = v1_devices,
+    .set_cpu = v1_set_cpu,
+    .set_cpuset = v1_set_cpuset,
+    .set_memory = v1_set_memory,
+    .set_pids = v1_set_pids,
+    .set_io = v1_set_io,
+    .stats = v1_stats,
 };

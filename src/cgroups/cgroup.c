@@ -490,3 +490,96 @@ int vz_cgroup_list(const char *root, const char *parent, unsigned version, char 
 	*ret = steal_pointer(&names);
 	return 0;
 }
+
+/* ---- limits: shared helpers ---------------------------------------------- */
+
+int vz_cg_write(const char *dir, const char *file, vz_error *err, const char *fmt, ...)
+{
+	cleanup_close int fd = vz_cg_open_dir(dir, err);
+	char buf[256];
+	va_list ap;
+	int len;
+
+	if (fd < 0)
+		return -1;
+	va_start(ap, fmt);
+	len = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (len < 0 || (size_t)len >= sizeof(buf))
+		return vz_fail(err, VZ_SYSTEM_ERROR, "cgroup `%s`: value for %s too long", dir,
+			       file);
+	if (vz_write_file_at(fd, file, buf, (size_t)len, err) < 0)
+		return vz_error_wrap(err, "cgroup `%s`: set %s to `%s`", dir, file, buf);
+	return 0;
+}
+
+/* v1 reports "no limit" as the largest page-aligned signed 64-bit number. */
+#define V1_UNLIMITED_FLOOR (UINT64_C(1) << 62)
+
+uint64_t vz_cg_read_u64(const char *dir, const char *file, uint64_t dflt)
+{
+	cleanup_close int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	char buf[64], *end;
+	unsigned long long v;
+
+	if (fd < 0 || vz_read_file_at(fd, file, buf, sizeof(buf), NULL) < 0)
+		return dflt;
+	if (!strcmp(buf, "max") || !strcmp(buf, "-1"))
+		return VZ_CG_MAX;
+	errno = 0;
+	v = strtoull(buf, &end, 10);
+	if (errno || end == buf)
+		return dflt;
+	return v >= V1_UNLIMITED_FLOOR ? VZ_CG_MAX : v;
+}
+
+uint64_t vz_cg_read_key(const char *dir, const char *file, const char *key, uint64_t dflt)
+{
+	cleanup_free char *path = vz_strdup_printf("%s/%s", dir, file);
+	cleanup_free char *text = NULL;
+	size_t klen = strlen(key);
+
+	if (vz_read_file(path, 65536, &text, NULL, NULL) < 0)
+		return dflt;
+	for (const char *p = text; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
+		if (!strncmp(p, key, klen) && p[klen] == ' ')
+			return strtoull(p + klen + 1, NULL, 10);
+	return dflt;
+}
+
+bool vz_cg_limits_need(const struct vz_cg_limits *l, const char *ctrl)
+{
+	if (!strcmp(ctrl, "cpu"))
+		return l->cpuunits != 1000 || l->cpu_quota_us != VZ_CG_MAX;
+	if (!strcmp(ctrl, "cpuset"))
+		return l->cpus || l->mems;
+	if (!strcmp(ctrl, "memory"))
+		return l->mem_bytes != VZ_CG_MAX;
+	if (!strcmp(ctrl, "pids"))
+		return l->pids != VZ_CG_MAX;
+	return (l->io_weight && l->io_weight != 100) ||
+	       (l->io_dev && (l->io_bps != VZ_CG_MAX || l->io_iops != VZ_CG_MAX));
+}
+
+uint64_t vz_cg_units_to_shares(uint32_t units)
+{
+	uint64_t shares = (uint64_t)units * 1024 / 1000;
+	return shares < 2 ? 2 : shares;
+}
+
+uint64_t vz_cg_units_to_weight(uint32_t units)
+{
+	uint64_t weight = ((uint64_t)units + 5) / 10;
+	return weight < 1 ? 1 : weight > 10000 ? 10000 : weight;
+}
+
+int vz_cgroup_apply(struct vz_cgroup *cg, const struct vz_cg_limits *l, vz_error *err)
+{
+	/* cpuset before the rest: the others do not depend on it, but a
+	 * bad CPU list is the likeliest refusal and should change nothing. */
+	if (cg->ops->set_cpuset(cg, l, err) < 0 || cg->ops->set_cpu(cg, l, err) < 0 ||
+	    cg->ops->set_pids(cg, l, err) < 0 || cg->ops->set_memory(cg, l, err) < 0 ||
+	    cg->ops->set_io(cg, l, err) < 0)
+		return -1;
+	return 0;
+}

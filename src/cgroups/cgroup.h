@@ -13,8 +13,46 @@
 
 #include "lib/error.h"
 
+#include <stdint.h>
+
 struct vz_cgroup;
 struct vz_dev_rule; /* config/seckeys.h */
+
+/* "No limit" for every 64-bit value below. */
+#define VZ_CG_MAX UINT64_MAX
+
+/* Resource limits in backend-neutral units (src/runtime/resources.c makes
+ * them from a CTID.conf); each backend turns them into its own files. */
+struct vz_cg_limits {
+	uint32_t cpuunits;	/* relative CPU share, 1000 = normal (8..500000) */
+	uint64_t cpu_quota_us;	/* CPU time per period; VZ_CG_MAX: no cap */
+	uint64_t cpu_period_us; /* CFS period */
+	const char *cpus;	/* cpuset CPU list ("0-1,3"); NULL: the parent's */
+	const char *mems;	/* cpuset memory nodes; NULL: the parent's */
+	uint64_t mem_bytes;	/* RAM limit; VZ_CG_MAX: none */
+	uint64_t swap_bytes;	/* swap on top of mem_bytes; VZ_CG_MAX: none */
+	uint64_t pids;		/* processes and threads; VZ_CG_MAX: none */
+	uint32_t io_weight;	/* proportional I/O weight 1..1000 (100 normal); 0: leave */
+	bool io_dev;		/* whether io_major:io_minor names a device to throttle */
+	unsigned io_major, io_minor;
+	uint64_t io_bps;  /* read and write bytes/s each on that device; VZ_CG_MAX: none */
+	uint64_t io_iops; /* read and write ops/s each on that device; VZ_CG_MAX: none */
+};
+
+/* One accounted resource, beancounter style.  VZ_CG_MAX: unknown/none. */
+struct vz_cg_counter {
+	uint64_t held;	  /* current use */
+	uint64_t maxheld; /* highest use seen */
+	uint64_t limit;	  /* the enforced limit */
+	uint64_t failcnt; /* how often the limit refused a charge */
+};
+
+/* Usage of a container's cgroup (bytes for memory and swap). */
+struct vz_cg_stats {
+	struct vz_cg_counter numproc, mem, swap;
+	uint64_t cpu_usage_ns;				 /* CPU time consumed */
+	uint64_t io_rbytes, io_wbytes, io_rios, io_wios; /* block I/O, all devices */
+};
 
 struct vz_cgroup_ops {
 	const char *name; /* "v1" or "v2" */
@@ -41,7 +79,31 @@ struct vz_cgroup_ops {
 	 * any process joins. */
 	int (*devices)(struct vz_cgroup *cg, const struct vz_dev_rule *allow, size_t n,
 		       vz_error *err);
+	/* CPU share and cap: cpuunits, cpu_quota_us, cpu_period_us. */
+	int (*set_cpu)(struct vz_cgroup *cg, const struct vz_cg_limits *l, vz_error *err);
+	/* CPUs and memory nodes: cpus, mems (NULL restores the parent's). */
+	int (*set_cpuset)(struct vz_cgroup *cg, const struct vz_cg_limits *l, vz_error *err);
+	/* RAM and swap: mem_bytes, swap_bytes; ordered so that the kernel's
+	 * invariants between the two files hold at every step. */
+	int (*set_memory)(struct vz_cgroup *cg, const struct vz_cg_limits *l, vz_error *err);
+	/* Process count: pids. */
+	int (*set_pids)(struct vz_cgroup *cg, const struct vz_cg_limits *l, vz_error *err);
+	/* Block I/O: io_weight where the kernel has a proportional scheduler
+	 * for it (skipped otherwise), io_bps/io_iops throttles on io_dev. */
+	int (*set_io)(struct vz_cgroup *cg, const struct vz_cg_limits *l, vz_error *err);
+	/* Current use, peaks, limits and failure counters. */
+	int (*stats)(struct vz_cgroup *cg, struct vz_cg_stats *ret, vz_error *err);
 };
+
+/* Apply every member of @l through the set_* operations, in an order that
+ * works from any previous state. */
+int vz_cgroup_apply(struct vz_cgroup *cg, const struct vz_cg_limits *l, vz_error *err);
+
+/* Value translation shared by the backends (pure). */
+/* cpuunits (1000 normal) -> cgroup v1 cpu.shares (1024 normal), >= 2. */
+uint64_t vz_cg_units_to_shares(uint32_t units);
+/* cpuunits -> cgroup v2 cpu.weight (100 normal), clamped to 1..10000. */
+uint64_t vz_cg_units_to_weight(uint32_t units);
 
 struct vz_cgroup {
 	const struct vz_cgroup_ops *ops;

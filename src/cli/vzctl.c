@@ -304,6 +304,56 @@ static int cmd_status(struct cli *cli, const struct command *cmd, int argc, char
 	return 0;
 }
 
+/* ---- stats ------------------------------------------------------------ */
+
+/* A beancounter figure: null is "-" (unknown) for use, "unlimited" for limits. */
+static void print_bc_value(json_t *v, bool is_limit)
+{
+	if (json_is_integer(v))
+		printf(" %14lld", (long long)json_integer_value(v));
+	else
+		printf(" %14s", is_limit ? "unlimited" : "-");
+}
+
+static int cmd_stats(struct cli *cli, const struct command *cmd, int argc, char **argv)
+{
+	static const char *const cols[] = {"held", "maxheld", "barrier", "limit", "failcnt"};
+	static const struct option opts[] = {{"json", no_argument, NULL, 'j'}, HELP_OPT, END_OPT};
+	json_t *result = NULL, *bc;
+	bool as_json = false;
+	const char *ctid;
+	size_t i;
+	int c, rc;
+
+	while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
+		if (c == 'j')
+			as_json = true;
+		else
+			return option_stop(cli, cmd, c);
+	}
+	rc = take_ctid(cli, cmd, argc, argv, false, &ctid);
+	if (rc ||
+	    (rc = call(cli, vz_client_request("stats", ctid, NULL), NULL, 0, NULL, NULL, &result)))
+		return rc;
+	if (as_json) {
+		json_dumpf(result, stdout, JSON_INDENT(2));
+		putchar('\n');
+		json_decref(result);
+		return 0;
+	}
+	printf("%-11s %14s %14s %14s %14s %14s\n", "resource", "held", "maxheld", "barrier",
+	       "limit", "failcnt");
+	json_array_foreach(json_object_get(result, "beancounters"), i, bc)
+	{
+		printf("%-11s", json_string_value(json_object_get(bc, "resource")));
+		for (size_t k = 0; k < VZ_ARRAY_SIZE(cols); k++)
+			print_bc_value(json_object_get(bc, cols[k]), k == 2 || k == 3);
+		putchar('\n');
+	}
+	json_decref(result);
+	return 0;
+}
+
 /* ---- exec / exec2 ----------------------------------------------------- */
 
 static json_t *shell_argv(int argc, char **argv)
@@ -529,6 +579,11 @@ static const struct set_option set_options[] = {
     {"devnodes", "DEVNODES", "add", ""},
     {"seccomp-profile", "SECCOMP_PROFILE", "set", ""},
     {"no-new-privs", "NO_NEW_PRIVS", "set", ""},
+    {"cpumask", "CPUMASK", "set", ""},
+    {"nodemask", "NODEMASK", "set", ""},
+    {"ioprio", "IOPRIO", "set", ""},
+    {"iolimit", "IOLIMIT", "set", ""},
+    {"iopslimit", "IOPSLIMIT", "set", ""},
 };
 
 static json_t *set_param(const struct set_option *o, const char *value)
@@ -609,7 +664,9 @@ static int cmd_set(struct cli *cli, const struct command *cmd, int argc, char **
 	    NULL, 0, NULL, NULL, &result);
 	if (rc == 0 && save)
 		say(cli, "Saved parameters for CT %s", ctid);
-	else if (rc == 0 && json_is_true(json_object_get(result, "pending")))
+	if (rc == 0 && save && json_is_true(json_object_get(result, "pending")))
+		say(cli, "Some settings take effect only when the container starts");
+	else if (rc == 0 && !save && json_is_true(json_object_get(result, "pending")))
 		fprintf(stderr, "WARNING: some settings take effect only when the container "
 				"starts, and were not saved "
 				"(use --save)\n");
@@ -669,7 +726,14 @@ static const struct command commands[] = {
      "  --diskspace B[:L] --diskinodes B[:L]      (sizes take K/M/G/T or `unlimited`)\n"
      "  --capability NAME:on|off --features NAME:on|off (nesting bpf perf userfaultfd keyctl)\n"
      "  --devices c|b:MAJOR:MINOR:r|w|rw|none --devnodes NAME:r|w|rw|none\n"
-     "  --seccomp-profile NAME|PATH --no-new-privs yes|no  (take effect at the next start)\n"},
+     "  --seccomp-profile NAME|PATH --no-new-privs yes|no  (take effect at the next start)\n"
+     "  --cpumask LIST|all --nodemask LIST|all --ioprio 0..7\n"
+     "  --iolimit BYTES/s --iopslimit OPS/s       (0: no limit)\n"
+     "Limits apply to a running container at once.\n"},
+    {"stats", cmd_stats, "CTID [-j|--json]",
+     "Resource usage, beancounter style: held, maxheld, barrier, limit and failcnt\n"
+     "of numproc, physpages, swappages (pages), diskspace (KiB), diskinodes.\n"
+     "  -j, --json  print as JSON (with CPU time and block I/O totals)\n"},
     {"help", cmd_help, "[COMMAND]", "Show help.\n"},
 };
 

@@ -26,6 +26,16 @@ struct field {
 	bool numeric;	 /* sort as a number */
 };
 
+/* Usage and limits, vzlist style: NAME is held, .m maxheld, .b barrier,
+ * .l limit, .f failcnt (diskspace: .s soft, .h hard). */
+/* clang-format off */
+#define BC_FIELDS(n, h) \
+	{n ".m", h ".M", 10, RIGHT, n "_maxheld", true}, \
+	{n ".b", h ".B", 10, RIGHT, n "_barrier", true}, \
+	{n ".l", h ".L", 10, RIGHT, n "_limit", true}, \
+	{n ".f", h ".F", 10, RIGHT, n "_failcnt", true}
+/* clang-format on */
+
 static const struct field fields[] = {
     {"ctid", "CTID", 10, RIGHT, "ctid", true},
     {"nproc", "NPROC", 10, RIGHT, "nproc", true},
@@ -44,10 +54,27 @@ static const struct field fields[] = {
     {"cpuunits", "CPUUNITS", 8, RIGHT, "cpuunits", true},
     {"cpulimit", "CPULIM", 6, RIGHT, "cpulimit", true},
     {"cpus", "CPUS", 4, RIGHT, "cpus", true},
-    {"physpages", "PHYSPAGES", 10, RIGHT, "physpages", true},
-    {"swappages", "SWAPPAGES", 10, RIGHT, "swappages", true},
-    {"numproc", "NUMPROC", 10, RIGHT, "numproc", true},
-    {"diskspace", "DISKSPACE", 10, RIGHT, "diskspace", true},
+    {"physpages", "PHYSPAGES", 10, RIGHT, "physpages_held", true},
+    {"swappages", "SWAPPAGES", 10, RIGHT, "swappages_held", true},
+    {"numproc", "NUMPROC", 10, RIGHT, "numproc_held", true},
+    {"diskspace", "DISKSPACE", 10, RIGHT, "diskspace_held", true},
+    BC_FIELDS("numproc", "NUMPROC"),
+    BC_FIELDS("physpages", "PHYSPAGES"),
+    BC_FIELDS("swappages", "SWAPPAGES"),
+    {"diskspace.s", "DQBLOCKS.S", 10, RIGHT, "diskspace_barrier", true},
+    {"diskspace.h", "DQBLOCKS.H", 10, RIGHT, "diskspace_limit", true},
+    {"diskinodes", "DQINODES", 10, RIGHT, "diskinodes_held", true},
+    {"diskinodes.s", "DQINODES.S", 10, RIGHT, "diskinodes_barrier", true},
+    {"diskinodes.h", "DQINODES.H", 10, RIGHT, "diskinodes_limit", true},
+    {"cpumask", "CPUMASK", 8, LEFT, "cpumask", false},
+    {"ioprio", "IOPRIO", 6, RIGHT, "ioprio", true},
+    {"iolimit", "IOLIMIT", 10, RIGHT, "iolimit", true},
+    {"iopslimit", "IOPSLIMIT", 9, RIGHT, "iopslimit", true},
+    {"cpuusage", "CPUUSAGE_MS", 11, RIGHT, "cpu_usage_ms", true},
+    {"io.rb", "IO_READ_B", 12, RIGHT, "io_read_bytes", true},
+    {"io.wb", "IO_WRITE_B", 12, RIGHT, "io_write_bytes", true},
+    {"io.rops", "IO_READ_OPS", 11, RIGHT, "io_read_ops", true},
+    {"io.wops", "IO_WRITE_OPS", 12, RIGHT, "io_write_ops", true},
 };
 
 static const struct field *find_field(const char *name)

@@ -23,6 +23,8 @@ enum field_type {
 	F_NETIF,    /* NETIF entries */
 	F_HOSTNAME, /* RFC 1123 host name */
 	F_NAME,	    /* a template or sample name: no '/' and no leading '.' */
+	F_CPULIST,  /* CPU or node list "0-3,6" or "all" (cpuset syntax) */
+	F_SIZE64,   /* size in `unit` with K/M/G/T suffixes, or "unlimited" */
 };
 
 struct conf_key {
@@ -68,6 +70,7 @@ static const struct conf_key global_keys[] = {
     G("BRIDGE_ADDRESS", F_IPLIST, bridge_address),
     G("BRIDGE_NAT", F_BOOL, bridge_nat, .def = "no"),
     G("NEIGHBOUR_DEVS", F_WORDS, neighbour_devs),
+    G("VIRT_SYSINFO", F_BOOL, virt_sysinfo, .def = "yes"),
 };
 
 static const struct conf_key ct_keys[] = {
@@ -100,6 +103,12 @@ static const struct conf_key ct_keys[] = {
     C("SECCOMP_PROFILE", F_STRING, seccomp_profile, .check = vz_seccomp_name_check),
     C("NO_NEW_PRIVS", F_BOOL, no_new_privs, .def = "no"),
     C("MAC_FILTER", F_BOOL, mac_filter, .def = "yes"),
+    C("CPUMASK", F_CPULIST, cpumask),
+    C("NODEMASK", F_CPULIST, nodemask),
+    C("IOPRIO", F_U32, ioprio, .min = 0, .max = 7, .def = "4"),
+    C("IOLIMIT", F_SIZE64, iolimit, .unit = VZ_UNIT_BYTES, .def = "0"),
+    C("IOPSLIMIT", F_U32, iopslimit, .min = 0, .max = 1000000000, .def = "0"),
+    C("VE_LAYOUT", F_NAME, ve_layout, .def = "simfs"),
 };
 
 static void free_field(void *base, const struct conf_key *k)
@@ -111,6 +120,7 @@ static void free_field(void *base, const struct conf_key *k)
 	case F_PATH:
 	case F_HOSTNAME:
 	case F_NAME:
+	case F_CPULIST:
 		vz_freep(field);
 		break;
 	case F_IPLIST:
@@ -176,6 +186,14 @@ static int apply_key(void *base, const struct conf_key *k, const char *value, vz
 		return vz_parse_u32(value, k->min, k->max, field, err);
 	case F_PAIR:
 		return vz_parse_pair(value, k->unit, field, err);
+	case F_SIZE64:
+		return vz_parse_size(value, k->unit, field, err);
+	case F_CPULIST:
+		if (vz_parse_cpulist(value, err) < 0)
+			return -1;
+		free_field(base, k);
+		*(char **)field = vz_xstrdup(value);
+		return 0;
 	case F_IPLIST:
 	case F_WORDS: {
 		char **v = NULL;

@@ -41,6 +41,7 @@ struct vz_global_conf {
 	char **bridge_address;	 /* BRIDGE_ADDRESS: the bridge's own v4 and/or v6 CIDR */
 	bool bridge_nat;	 /* BRIDGE_NAT: masquerade the bridge's IPv4 subnet */
 	char **neighbour_devs;	 /* NEIGHBOUR_DEVS: proxy ARP/NDP for routed addresses */
+	bool virt_sysinfo;	 /* VIRT_SYSINFO: container sysinfo() via seccomp notify */
 	struct vz_kvfile *kv;
 };
 
@@ -78,6 +79,12 @@ struct vz_ct_conf {
 	char *seccomp_profile; /* SECCOMP_PROFILE: a profile name or path (NULL: vz.conf's) */
 	bool no_new_privs;     /* NO_NEW_PRIVS: set no_new_privs on init and exec'd processes */
 	bool mac_filter; /* MAC_FILTER: anti-spoofing rules on the NICs (default yes) */
+	char *cpumask;	    /* CPUMASK: cpuset CPU list, NULL or "all": every CPU */
+	char *nodemask;	    /* NODEMASK: cpuset memory nodes, NULL or "all": every node */
+	uint32_t ioprio;    /* IOPRIO: 0..7, I/O weight (4 normal) */
+	uint64_t iolimit;   /* IOLIMIT: bytes/s on the private area's disk, 0: none */
+	uint32_t iopslimit; /* IOPSLIMIT: ops/s on the private area's disk, 0: none */
+	char *ve_layout;    /* VE_LAYOUT: "simfs" (directory) or "image" (loop image) */
 	uint64_t set_mask;
 	struct vz_kvfile *kv;
 	/* What the fields above inherit from vz.conf, copied so that

@@ -218,6 +218,46 @@ int vz_parse_hostname(const char *s, vz_error *err)
 	return 0;
 }
 
+static bool parse_cpu_number(const char **p, unsigned long *ret)
+{
+	char *end;
+
+	if (**p < '0' || **p > '9')
+		return false;
+	errno = 0;
+	*ret = strtoul(*p, &end, 10);
+	if (errno || *ret >= 4096)
+		return false;
+	*p = end;
+	return true;
+}
+
+int vz_parse_cpulist(const char *s, vz_error *err)
+{
+	const char *p = s;
+
+	if (!strcmp(s, "all"))
+		return 0;
+	for (;;) {
+		unsigned long lo, hi;
+		if (!parse_cpu_number(&p, &lo))
+			break;
+		hi = lo;
+		if (*p == '-' && (p++, !parse_cpu_number(&p, &hi)))
+			break;
+		if (hi < lo)
+			break;
+		if (*p == '\0')
+			return 0;
+		if (*p++ != ',')
+			break;
+	}
+	return vz_fail(err, VZ_INVALID_PARAMETER_VALUE,
+		       "`%s` is not a CPU list: expected `all` or numbers and ranges below "
+		       "4096 such as `0-3,6`",
+		       s);
+}
+
 int vz_parse_path(const char *s, vz_error *err)
 {
 	if (!s || s[0] != '/')

@@ -116,6 +116,7 @@ static int h_umount(struct request *r, json_t **ret, vz_error *err)
 static int h_start(struct request *r, json_t **ret, vz_error *err)
 {
 	send_progress(r, "Starting container ...");
+	vzd_lxcfs_notice(r->ctid);
 	if (vz_ct_start(r->srv->g, r->ctid, err) < 0)
 		return -1;
 	vzd_monitor_watch(r->srv, r->ctid);
@@ -238,6 +239,12 @@ static json_t *list_entry(const struct vz_global_conf *g, const char *ctid, vz_e
 	json_object_set_new(o, "swappages", pair_json(&c->swappages));
 	json_object_set_new(o, "numproc", pair_json(&c->numproc));
 	json_object_set_new(o, "diskspace", pair_json(&c->diskspace));
+	json_object_set_new(o, "cpumask", json_string(c->cpumask ? c->cpumask : "all"));
+	json_object_set_new(o, "ioprio", json_integer(c->ioprio));
+	json_object_set_new(o, "iolimit",
+			    json_integer(c->iolimit == VZ_UNLIMITED ? 0 : (json_int_t)c->iolimit));
+	json_object_set_new(o, "iopslimit", json_integer(c->iopslimit));
+	vzd_usage_into(g, c, o);
 	return o;
 }
 
@@ -416,6 +423,7 @@ static const struct handler handlers[] = {
     {"start", h_start, true, true},	  {"stop", h_stop, true, true},
     {"restart", h_restart, true, true},	  {"set", h_set, true, true},
     {"exec", h_exec, true, false},	  {"enter", h_enter, true, false},
+    {"stats", vzd_h_stats, true, false},
 };
 
 const struct handler *vzd_find_handler(const char *op)

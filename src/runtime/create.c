@@ -12,6 +12,7 @@
 #include "config/seckeys.h"
 #include "netns/netns.h"
 #include "runtime/internal.h"
+#include "runtime/resources.h"
 #include "storage/storage.h"
 
 static void progress(vz_progress_fn fn, void *data, const char *msg)
@@ -121,7 +122,11 @@ int vz_ct_create(const struct vz_global_conf *g, const char *ctid, const struct 
 	if (vz_mkdir_p(g->conf_dir, 0755, err) < 0)
 		goto fail;
 	progress(pfn, pdata, "Creating container private area (from template)");
-	if (vz_private_create(tarball, c->ve_private, &map, err) < 0)
+	/* The layout is written down for whoever moves the area (migration). */
+	if (vz_ct_conf_set(c, "VE_LAYOUT", c->diskspace.limit == VZ_UNLIMITED ? "simfs" : "image",
+			   err) < 0 ||
+	    vz_private_create(tarball, c->ve_private, &map, c->diskspace.limit, c->diskinodes.limit,
+			      err) < 0)
 		goto fail;
 	if (vz_mkdir_p(c->ve_root, 0755, err) < 0) {
 		err->code = VZ_FS_NEW_VE_ROOT;
@@ -230,8 +235,8 @@ static bool is_list_key(const char *key)
 
 static bool is_fixed_key(const char *key)
 {
-	static const char *fixed[] = {"VE_ROOT",   "VE_PRIVATE", "OSTEMPLATE",
-				      "LOCAL_UID", "LOCAL_GID",	 "PRIVILEGED"};
+	static const char *fixed[] = {"VE_ROOT",   "VE_PRIVATE", "OSTEMPLATE", "LOCAL_UID",
+				      "LOCAL_GID", "PRIVILEGED", "VE_LAYOUT"};
 	for (size_t i = 0; i < VZ_ARRAY_SIZE(fixed); i++)
 		if (!strcmp(key, fixed[i]))
 			return true;
@@ -331,10 +336,15 @@ static bool is_net_key(const char *key)
 static int apply_live(const struct vz_global_conf *g, const struct vz_ct_conf *c,
 		      const struct vz_param *params, size_t n, bool *pending, vz_error *err)
 {
-	bool net_done = false;
+	bool net_done = false, limits = false;
 
 	for (size_t i = 0; i < n; i++) {
-		if (is_net_key(params[i].key)) {
+		if (vz_res_key(params[i].key)) {
+			limits = true;
+		} else if (!strcmp(params[i].key, "DISKSPACE") ||
+			   !strcmp(params[i].key, "DISKINODES")) {
+			/* vz_res_set_disk did it, running or not. */
+		} else if (is_net_key(params[i].key)) {
 			/* One update covers every address and NIC change. */
 			bool ns = !strcmp(params[i].key, "NAMESERVER") ||
 				  !strcmp(params[i].key, "SEARCHDOMAIN");
@@ -356,6 +366,11 @@ static int apply_live(const struct vz_global_conf *g, const struct vz_ct_conf *c
 			*pending = true;
 		}
 	}
+	if (limits) {
+		cleanup_cgroup struct vz_cgroup *cg = NULL;
+		if (ct_cgroup(g, c->ctid, &cg, err) < 0 || vz_res_apply(c, cg, err) < 0)
+			return -1;
+	}
 	return 0;
 }
 
@@ -363,6 +378,7 @@ int vz_ct_set(const struct vz_global_conf *g, const char *ctid, const struct vz_
 	      size_t n, bool save, bool *ret_pending, vz_error *err)
 {
 	cleanup_ct_conf struct vz_ct_conf *c = NULL;
+	struct vz_pair old_space, old_inodes;
 	struct vz_ct_status st;
 	bool pending = false;
 
@@ -371,11 +387,15 @@ int vz_ct_set(const struct vz_global_conf *g, const char *ctid, const struct vz_
 			       "no parameters to set for container %s", ctid);
 	if (vz_ct_conf_load(g, ctid, &c, err) < 0)
 		return -1;
+	old_space = c->diskspace;
+	old_inodes = c->diskinodes;
 	for (size_t i = 0; i < n; i++)
 		if (apply_param(c, &params[i], err) < 0)
 			return vz_error_wrap(err, "container %s", ctid);
 	if (vz_ct_status_of(g, c, &st, err) < 0)
 		return -1;
+	if (vz_res_set_disk(c, &old_space, &old_inodes, st.mounted, &pending, err) < 0)
+		return vz_error_wrap(err, "container %s", ctid);
 	if (st.running && apply_live(g, c, params, n, &pending, err) < 0)
 		return vz_error_wrap(err, "container %s", ctid);
 	if (!st.running)

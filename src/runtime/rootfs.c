@@ -26,6 +26,7 @@
 #include "lib/syscalls.h"
 #include "lib/util.h"
 #include "runtime/internal.h"
+#include "runtime/resources.h"
 
 #define PROC_FLAGS (MS_NOSUID | MS_NODEV | MS_NOEXEC)
 
@@ -126,6 +127,31 @@ static int mount_sys(const char *root, vz_error *err)
 	if (ensure_dir(sys, err) < 0)
 		return -1;
 	return do_mount("sysfs", sys, "sysfs", MS_RDONLY | PROC_FLAGS, NULL, err);
+}
+
+/* lxcfs's views (the reader's cgroup limits and usage) laid over the
+ * kernel's host-wide figures.  Only what lxcfs serves is bound; without
+ * lxcfs (vz_lxcfs_available) the container keeps the host's figures. */
+static const char *const lxcfs_files[] = {
+    "proc/meminfo", "proc/cpuinfo",   "proc/stat",  "proc/uptime",
+    "proc/loadavg", "proc/diskstats", "proc/swaps", "sys/devices/system/cpu/online",
+};
+
+static int mount_lxcfs(const char *root, vz_error *err)
+{
+	char src[4096], dst[4096];
+
+	if (!vz_lxcfs_available())
+		return 0;
+	for (size_t i = 0; i < VZ_ARRAY_SIZE(lxcfs_files); i++) {
+		snprintf(src, sizeof(src), "%s/%s", VZ_LXCFS_DIR, lxcfs_files[i]);
+		snprintf(dst, sizeof(dst), "%s/%s", root, lxcfs_files[i]);
+		if (access(src, R_OK) < 0 || access(dst, F_OK) < 0)
+			continue;
+		if (do_mount(src, dst, NULL, MS_BIND, NULL, err) < 0)
+			return vz_error_wrap(err, "lxcfs view");
+	}
+	return 0;
 }
 
 static int dev_symlinks(const char *dev, vz_error *err)
@@ -244,7 +270,7 @@ int ct_build_rootfs(const struct ct_rootfs_spec *spec, vz_error *err)
 {
 	if (do_mount(spec->root, spec->root, NULL, MS_BIND | MS_REC, NULL, err) < 0 ||
 	    mount_proc(spec->root, err) < 0 || mount_sys(spec->root, err) < 0 ||
-	    mount_dev(spec, err) < 0)
+	    mount_lxcfs(spec->root, err) < 0 || mount_dev(spec, err) < 0)
 		return vz_error_wrap(err, "set up root file system");
 	return 0;
 }

@@ -32,6 +32,7 @@
 #include "runtime/internal.h"
 #include "runtime/security.h"
 #include "runtime/sync.h"
+#include "runtime/sysinfo.h"
 
 #define SPAWN_TIMEOUT_MS 30000
 
@@ -45,6 +46,7 @@ static char *const default_env[] = {
 
 struct join {
 	int pidfd;
+	int sysinfo_sock; /* to the container's sysinfo helper, -1 without */
 	bool privileged;
 	struct vz_cgroup *cg;
 	struct ct_security sec; /* what the container's init has, no more */
@@ -125,6 +127,7 @@ process_main(const struct join *j, const struct vz_spawn_opts *o, int slave, int
 		goto fail;
 	}
 	signal(SIGPIPE, SIG_DFL);
+	ct_sysinfo_install(j->sysinfo_sock);
 	close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
 	if (ct_security_apply(&j->sec, &err) < 0)
 		goto fail;
@@ -222,6 +225,8 @@ static int load_join(const struct vz_global_conf *g, const char *ctid, bool with
 		ct_security_release(&j->sec);
 		return -1;
 	}
+	/* Made here, on the host side: inside, the socket path is out of reach. */
+	j->sysinfo_sock = ct_sysinfo_connect(g, ctid);
 	return 0;
 }
 
@@ -229,6 +234,8 @@ static void join_release(struct join *j)
 {
 	if (j->pidfd >= 0)
 		close(j->pidfd);
+	if (j->sysinfo_sock >= 0)
+		close(j->sysinfo_sock);
 	vz_cgroup_free(j->cg);
 	ct_security_release(&j->sec);
 }
@@ -236,7 +243,7 @@ static void join_release(struct join *j)
 int vz_ct_spawn(const struct vz_global_conf *g, const char *ctid, const struct vz_spawn_opts *o,
 		pid_t *ret_pid, int *ret_master, vz_error *err)
 {
-	struct join j = {.pidfd = -1};
+	struct join j = {.pidfd = -1, .sysinfo_sock = -1};
 	cleanup_close int parent_fd = -1;
 	int sv[2], status;
 	pid_t helper;
@@ -293,7 +300,7 @@ int vz_ct_exec(const struct vz_global_conf *g, const char *ctid, char *const *ar
 int ct_run_fn(const struct vz_global_conf *g, const char *ctid, int (*fn)(void *), void *arg,
 	      vz_error *err)
 {
-	struct join j = {.pidfd = -1};
+	struct join j = {.pidfd = -1, .sysinfo_sock = -1};
 	int status;
 	pid_t pid;
 

@@ -36,7 +36,9 @@
 #include "lib/util.h"
 #include "netns/netns.h"
 #include "runtime/internal.h"
+#include "runtime/resources.h"
 #include "runtime/security.h"
+#include "runtime/sysinfo.h"
 #include "runtime/sync.h"
 #include "storage/storage.h"
 
@@ -50,6 +52,7 @@ struct launch {
 	struct vz_idmap map;
 	struct ct_security sec;
 	int sync_fd;
+	int sysinfo_sock; /* to the sysinfo helper, -1 without one */
 };
 
 static char *const init_env[] = {
@@ -114,6 +117,8 @@ static void __attribute__((noreturn)) init_main(const struct launch *l, int go_f
 		vz_fail_errno(&err, VZ_SYSTEM_ERROR, "setsid");
 		goto fail;
 	}
+	/* Last before exec, so that setup itself runs unfiltered. */
+	ct_sysinfo_install(l->sysinfo_sock);
 	/* Whatever vzd had open (other clients' sockets) must not leak in. */
 	close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
 	if (ct_security_apply(&l->sec, &err) < 0)
@@ -262,7 +267,7 @@ static int launch(const struct vz_global_conf *g, const struct vz_ct_conf *c, st
 		  pid_t *ret_pid, vz_error *err)
 {
 	cleanup_free char *host_resolv = NULL;
-	struct launch l = {.g = g, .c = c, .cg = cg};
+	struct launch l = {.g = g, .c = c, .cg = cg, .sysinfo_sock = -1};
 	cleanup_close int parent_fd = -1;
 	int sv[2], status;
 	cleanup_free char *snapshot = NULL, *marker = ct_running_marker(g, c->ctid);
@@ -290,16 +295,21 @@ static int launch(const struct vz_global_conf *g, const struct vz_ct_conf *c, st
 	}
 	parent_fd = sv[0];
 	l.sync_fd = sv[1];
+	l.sysinfo_sock = ct_sysinfo_connect(g, c->ctid);
 	launcher = vz_child_fork();
 	if (launcher < 0) {
 		close(sv[1]);
 		ct_security_release(&l.sec);
+		if (l.sysinfo_sock >= 0)
+			close(l.sysinfo_sock);
 		return vz_fail_errno(err, VZ_RESOURCE_ERROR, "fork");
 	}
 	if (launcher == 0)
 		launcher_main(&l);
 	close(sv[1]);
 	ct_security_release(&l.sec);
+	if (l.sysinfo_sock >= 0)
+		close(l.sysinfo_sock);
 	rc = await_init(parent_fd, ret_pid, err);
 	vz_child_wait(launcher, &status, -1);
 	free(l.hosts);
@@ -362,10 +372,13 @@ static int check_init(const struct vz_ct_conf *c, vz_error *err)
 
 /* Undo a start that failed half way. */
 static void rollback(const struct vz_global_conf *g, const struct vz_ct_conf *c,
-		     struct vz_cgroup *cg, pid_t init, bool mounted_here, const char *marker)
+		     struct vz_cgroup *cg, pid_t init, bool mounted_here, const char *marker,
+		     pid_t sysinfo_helper)
 {
 	if (init > 0)
 		kill(init, SIGKILL);
+	if (sysinfo_helper > 0)
+		kill(sysinfo_helper, SIGKILL);
 	cg->ops->kill(cg, NULL);
 	cg->ops->destroy(cg, NULL);
 	vz_net_ct_cleanup(g, c->ctid);
@@ -380,7 +393,8 @@ int vz_ct_start(const struct vz_global_conf *g, const char *ctid, vz_error *err)
 	cleanup_cgroup struct vz_cgroup *cg = NULL;
 	cleanup_free char *marker = ct_running_marker(g, ctid);
 	bool mounted = false, mounted_here = false;
-	pid_t init = 0;
+	pid_t init = 0, sysinfo_helper = 0;
+	vz_error ignored;
 
 	if (vz_ct_conf_load(g, ctid, &c, err) < 0 || check_startable(g, c, err) < 0 ||
 	    ct_cgroup(g, ctid, &cg, err) < 0 || vz_is_mountpoint(c->ve_root, &mounted, err) < 0)
@@ -392,8 +406,11 @@ int vz_ct_start(const struct vz_global_conf *g, const char *ctid, vz_error *err)
 	}
 	if (check_init(c, err) < 0 || vz_mkdir_p(g->run_dir, 0755, err) < 0 ||
 	    vz_write_file_atomic(marker, "", 0, 0644, err) < 0 || cg->ops->create(cg, err) < 0 ||
-	    ct_apply_devices(c, cg, err) < 0 || launch(g, c, cg, &init, err) < 0) {
-		rollback(g, c, cg, init, mounted_here, marker);
+	    ct_apply_devices(c, cg, err) < 0 || vz_res_apply(c, cg, err) < 0 ||
+	    /* Without the helper sysinfo() shows host figures: not fatal. */
+	    (ct_sysinfo_helper_start(g, ctid, &sysinfo_helper, &ignored), 0) ||
+	    launch(g, c, cg, &init, err) < 0) {
+		rollback(g, c, cg, init, mounted_here, marker, sysinfo_helper);
 		goto fail;
 	}
 	/* Neighbours follow a changed MAC at once; best effort. */

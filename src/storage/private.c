@@ -22,12 +22,46 @@ static int parent_dir(const char *path, vz_error *err)
 	return vz_mkdir_p(dir, 0755, err);
 }
 
+/* Unpack @tarball into @dir and shift its owners into @map. */
+static int unpack(const char *tarball, const char *dir, const struct vz_idmap *map, vz_error *err)
+{
+	char *tar_argv[] = {"/bin/tar", "--numeric-owner", "-xpzf", (char *)tarball,
+			    "-C",	(char *)dir,	   NULL};
+
+	if (vz_run(tar_argv, err) < 0)
+		return vz_error_wrap(err, "unpack template `%s`", tarball);
+	return vz_idmap_shift_tree(dir, map, err);
+}
+
+/* Fill a new image in @partial through a temporary mount inside it. */
+static int unpack_image(const char *tarball, const char *partial, const struct vz_idmap *map,
+			uint64_t kbytes, uint64_t inodes, vz_error *err)
+{
+	cleanup_free char *mnt = vz_strdup_printf("%s/.mnt", partial);
+	int r;
+
+	if (vz_image_create(partial, kbytes, inodes, err) < 0)
+		return -1;
+	if (mkdir(mnt, 0755) < 0)
+		return vz_fail_errno(err, VZ_FS_NEW_VE_PRVT, "create `%s`", mnt);
+	if (vz_image_mount(partial, mnt, err) < 0)
+		return -1;
+	r = unpack(tarball, mnt, map, err);
+	/* The loop device goes with the unmount (autoclear). */
+	if (umount2(mnt, 0) < 0 && r == 0)
+		r = vz_fail_errno(err, VZ_FS_NEW_VE_PRVT, "unmount `%s`", mnt);
+	if (r == 0 && rmdir(mnt) < 0)
+		r = vz_fail_errno(err, VZ_FS_NEW_VE_PRVT, "remove `%s`", mnt);
+	if (r < 0)
+		umount2(mnt, MNT_DETACH);
+	return r;
+}
+
 int vz_private_create(const char *tarball, const char *private_dir, const struct vz_idmap *map,
-		      vz_error *err)
+		      uint64_t kbytes, uint64_t inodes, vz_error *err)
 {
 	cleanup_free char *partial = vz_strdup_printf("%s.partial", private_dir);
-	char *tar_argv[] = {"/bin/tar", "--numeric-owner", "-xpzf", (char *)tarball,
-			    "-C",	partial,	   NULL};
+	int r;
 
 	if (vz_path_exists(private_dir))
 		return vz_fail(err, VZ_FS_PRVT_AREA_EXIST, "private area `%s` already exists",
@@ -39,11 +73,11 @@ int vz_private_create(const char *tarball, const char *private_dir, const struct
 		return -1;
 	if (mkdir(partial, 0755) < 0)
 		return vz_fail_errno(err, VZ_FS_NEW_VE_PRVT, "create `%s`", partial);
-	if (vz_run(tar_argv, err) < 0) {
-		vz_rm_rf(partial, NULL);
-		return vz_error_wrap(err, "unpack template `%s`", tarball);
-	}
-	if (vz_idmap_shift_tree(partial, map, err) < 0)
+	if (kbytes == VZ_UNLIMITED)
+		r = unpack(tarball, partial, map, err);
+	else
+		r = unpack_image(tarball, partial, map, kbytes, inodes, err);
+	if (r < 0)
 		goto fail;
 	if (rename(partial, private_dir) < 0) {
 		vz_fail_errno(err, VZ_FS_NEW_VE_PRVT, "rename `%s` to `%s`", partial, private_dir);
@@ -69,7 +103,10 @@ int vz_root_mount(const char *private_dir, const char *root_dir, vz_error *err)
 		err->code = VZ_FS_NEW_VE_ROOT;
 		return -1;
 	}
-	if (mount(private_dir, root_dir, NULL, MS_BIND, NULL) < 0)
+	if (vz_private_is_image(private_dir)) {
+		if (vz_image_mount(private_dir, root_dir, err) < 0)
+			return -1;
+	} else if (mount(private_dir, root_dir, NULL, MS_BIND, NULL) < 0)
 		return vz_fail_errno(err, VZ_FS_CANTMOUNT, "bind-mount `%s` on `%s`", private_dir,
 				     root_dir);
 	/* Private: nothing mounted inside VE_ROOT later leaks to other mount
