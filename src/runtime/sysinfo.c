@@ -66,7 +66,11 @@ void ct_sysinfo_install(int sock)
 	/* No no_new_privs: that would also disarm set-uid programs of the
 	 * container.  Its root holds CAP_SYS_ADMIN in its user namespace,
 	 * which is what loading a filter without it takes. */
+	/* Other architectures (i386, x32 on x86_64) pass untouched: killing
+	 * them (libseccomp's default) would break 32-bit programs and the
+	 * main profile's own answers; they see the host's figures. */
 	if (ctx && seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0) == 0 &&
+	    seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_ALLOW) == 0 &&
 	    seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(sysinfo), 0) == 0 &&
 	    seccomp_load(ctx) == 0)
 		fd = seccomp_notify_fd(ctx);
