@@ -149,6 +149,8 @@ static int cmd_create(struct cli *cli, const struct command *cmd, int argc, char
 	    {"root", required_argument, NULL, 'r'},
 	    {"local_uid", required_argument, NULL, 'u'},
 	    {"local_gid", required_argument, NULL, 'g'},
+	    {"diskspace", required_argument, NULL, 'D'},
+	    {"diskinodes", required_argument, NULL, 'I'},
 	    HELP_OPT,
 	    END_OPT,
 	};
@@ -179,6 +181,12 @@ static int cmd_create(struct cli *cli, const struct command *cmd, int argc, char
 			break;
 		case 'g':
 			key = "local_gid";
+			break;
+		case 'D':
+			key = "diskspace";
+			break;
+		case 'I':
+			key = "diskinodes";
 			break;
 		case 'i':
 			json_array_append_new(ips, json_string(optarg));
@@ -681,7 +689,8 @@ static int cmd_help(struct cli *cli, const struct command *cmd, int argc, char *
 static const struct command commands[] = {
     {"create", cmd_create,
      "CTID [--ostemplate NAME] [--config NAME] [--hostname NAME] [--ipadd ADDR]...\n"
-     "       [--private PATH] [--root PATH] [--local_uid UID] [--local_gid GID]",
+     "       [--private PATH] [--root PATH] [--local_uid UID] [--local_gid GID]\n"
+     "       [--diskspace B[:L]] [--diskinodes B[:L]]",
      "Create a container from an OS template in the template cache.\n"
      "  --ostemplate NAME  template (default DEF_OSTEMPLATE of vz.conf)\n"
      "  --config NAME      start from CONF_DIR/ve-NAME.conf-sample\n"
@@ -690,7 +699,10 @@ static const struct command commands[] = {
      "  --private PATH     private area (default VE_PRIVATE)\n"
      "  --root PATH        mount point (default VE_ROOT)\n"
      "  --local_uid UID    host uid of container root (default USERNS_BASE + CTID*USERNS_SIZE)\n"
-     "  --local_gid GID    host gid of container root\n"},
+     "  --local_gid GID    host gid of container root\n"
+     "  --diskspace B[:L]  disk limit: the private area becomes an image of L (1K blocks\n"
+     "                     or K/M/G/T)\n"
+     "  --diskinodes B[:L] inodes of that image\n"},
     {"start", cmd_simple, "CTID", "Start a container.\n"},
     {"stop", cmd_stop, "CTID [--fast] [--timeout SECONDS]",
      "Stop a container: run /sbin/halt inside, wait, then kill what is left.\n"

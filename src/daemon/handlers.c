@@ -90,6 +90,8 @@ static int h_create(struct request *r, json_t **ret, vz_error *err)
 	    .root_path = arg_str(r, "root"),
 	    .local_uid = arg_str(r, "local_uid"),
 	    .local_gid = arg_str(r, "local_gid"),
+	    .diskspace = arg_str(r, "diskspace"),
+	    .diskinodes = arg_str(r, "diskinodes"),
 	};
 
 	if (arg_strv(r, "ipadd", &ipadd, err) < 0)

@@ -70,6 +70,10 @@ static int build_conf(const struct vz_global_conf *g, const char *ctid,
 		vz_kvfile_set(kv, "LOCAL_UID", o->local_uid);
 	if (o->local_gid)
 		vz_kvfile_set(kv, "LOCAL_GID", o->local_gid);
+	if (o->diskspace)
+		vz_kvfile_set(kv, "DISKSPACE", o->diskspace);
+	if (o->diskinodes)
+		vz_kvfile_set(kv, "DISKINODES", o->diskinodes);
 	text = vz_kvfile_format(kv);
 	if (vz_ct_conf_parse(g, ctid, path, text, &c, err) < 0)
 		return -1;

@@ -10,7 +10,7 @@ require_root
 ensure_template busybox || skip_all "cannot build the busybox template"
 command -v mkfs.ext4 >/dev/null && command -v resize2fs >/dev/null || skip_all "needs e2fsprogs"
 [ -e /dev/loop-control ] || skip_all "no loop devices"
-plan 23
+plan 25
 instance_up main
 CG=vzt-main-$$
 loops() { losetup -a 2>/dev/null | grep -F "$ROOT/" ; }
@@ -57,6 +57,8 @@ else
 fi
 check "... and 100 MiB can be written" sh -c "'$VZCTL_BIN' exec2 101 'dd if=/dev/zero of=/more bs=1M count=100 && rm /more' >/dev/null 2>&1"
 check_rc 21 "shrinking the image is refused" vzctl set 101 --diskspace 32M
+check_rc 21 "create --diskspace 12Q is refused" vzctl create 104 --diskspace 12Q
+check "... leaving nothing" test ! -e "$ROOT/conf/104.conf" -a ! -e "$ROOT/private/104"
 check_rc 21 "DISKSPACE on a plain-directory container is refused" sh -c \
 	"'$VZCTL_BIN' create 102 >/dev/null && '$VZCTL_BIN' set 102 --diskspace 1G"
 
@@ -96,8 +98,7 @@ vzctl -q stop 101 --fast
 vzctl -q destroy 101
 check "destroy leaves no loop device and no private area" \
 	test -z "$(loops)" -a ! -e "$ROOT/private/101"
-echo 'DISKSPACE="1M"' >"$ROOT/conf/ve-tiny.conf-sample"
-check_rc 0 "(a create into a 1 MiB image fails)" sh -c "! '$VZCTL_BIN' create 103 --config tiny"
+check_rc 0 "(create --diskspace 1M fails: the template does not fit)" sh -c "! '$VZCTL_BIN' create 103 --diskspace 1M"
 check "a failed create leaves no loop device, image or config" \
 	test -z "$(loops)" -a ! -e "$ROOT/private/103" -a ! -e "$ROOT/private/103.partial" -a ! -e "$ROOT/conf/103.conf"
 finish
