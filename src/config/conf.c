@@ -71,6 +71,7 @@ static const struct conf_key global_keys[] = {
     G("BRIDGE_NAT", F_BOOL, bridge_nat, .def = "no"),
     G("NEIGHBOUR_DEVS", F_WORDS, neighbour_devs),
     G("VIRT_SYSINFO", F_BOOL, virt_sysinfo, .def = "yes"),
+    G("LXCFS_DIR", F_PATH, lxcfs_dir, .def = "/var/lib/lxcfs"),
 };
 
 static const struct conf_key ct_keys[] = {

@@ -42,6 +42,7 @@ struct vz_global_conf {
 	bool bridge_nat;	 /* BRIDGE_NAT: masquerade the bridge's IPv4 subnet */
 	char **neighbour_devs;	 /* NEIGHBOUR_DEVS: proxy ARP/NDP for routed addresses */
 	bool virt_sysinfo;	 /* VIRT_SYSINFO: container sysinfo() via seccomp notify */
+	char *lxcfs_dir;	 /* LXCFS_DIR: where lxcfs is mounted */
 	struct vz_kvfile *kv;
 };
 

@@ -118,7 +118,7 @@ static int h_umount(struct request *r, json_t **ret, vz_error *err)
 static int h_start(struct request *r, json_t **ret, vz_error *err)
 {
 	send_progress(r, "Starting container ...");
-	vzd_lxcfs_notice(r->ctid);
+	vzd_lxcfs_notice(r->srv->g, r->ctid);
 	if (vz_ct_start(r->srv->g, r->ctid, err) < 0)
 		return -1;
 	vzd_monitor_watch(r->srv, r->ctid);

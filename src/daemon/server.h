@@ -52,7 +52,7 @@ int vzd_h_stats(struct request *r, json_t **ret_result, vz_error *err);
 void vzd_usage_into(const struct vz_global_conf *g, const struct vz_ct_conf *c, json_t *o);
 /* Log a notice when lxcfs is not running: container @ctid then starts
  * with the host's /proc figures. */
-void vzd_lxcfs_notice(const char *ctid);
+void vzd_lxcfs_notice(const struct vz_global_conf *g, const char *ctid);
 
 /* Logging: stderr, and syslog with --syslog. */
 void vzd_log(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

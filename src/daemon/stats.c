@@ -80,12 +80,12 @@ int vzd_h_stats(struct request *r, json_t **ret, vz_error *err)
 	return 0;
 }
 
-void vzd_lxcfs_notice(const char *ctid)
+void vzd_lxcfs_notice(const struct vz_global_conf *g, const char *ctid)
 {
-	if (!vz_lxcfs_available())
+	if (!vz_lxcfs_available(g->lxcfs_dir))
 		vzd_log(LOG_NOTICE,
 			"container %s: lxcfs is not mounted on %s; its /proc/meminfo, cpuinfo, "
 			"stat, uptime and loadavg show the host's figures (start lxcfs, see "
 			"scripts/lxcfs.sh)",
-			ctid, VZ_LXCFS_DIR);
+			ctid, g->lxcfs_dir);
 }

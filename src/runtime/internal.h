@@ -34,6 +34,7 @@ struct ct_rootfs_spec {
 	char *const *devnodes; /* DEVNODES entries: host /dev nodes to bind in */
 	uid_t root_uid;	       /* host ids of the container's root (0: privileged) */
 	gid_t root_gid;
+	const char *lxcfs_dir; /* LXCFS_DIR: lxcfs's /proc views to bind over ours */
 };
 /* Build every mount of the view under VE_ROOT, as host root, in the
  * launcher's private mount namespace but inside the container's pid, net

@@ -142,13 +142,14 @@ int vz_res_set_disk(const struct vz_ct_conf *c, const struct vz_pair *old_space,
 
 /* ---- the view from inside ---------------------------------------------------- */
 
-bool vz_lxcfs_available(void)
+bool vz_lxcfs_available(const char *dir)
 {
+	cleanup_free char *proc = vz_strdup_printf("%s/proc", dir);
 	struct statfs sfs;
 
 	/* A FUSE mount that answers: a dead lxcfs leaves its mount point
 	 * behind, and statfs on it fails with ENOTCONN. */
-	return statfs(VZ_LXCFS_DIR "/proc", &sfs) == 0 && sfs.f_type == FUSE_SUPER_MAGIC;
+	return statfs(proc, &sfs) == 0 && sfs.f_type == FUSE_SUPER_MAGIC;
 }
 
 /* ---- accounting ------------------------------------------------------------ */

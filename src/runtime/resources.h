@@ -47,11 +47,9 @@ int vz_res_set_disk(const struct vz_ct_conf *c, const struct vz_pair *old_space,
 
 /* ---- the view from inside ------------------------------------------------ */
 
-/* Where lxcfs is mounted (its default). */
-#define VZ_LXCFS_DIR "/var/lib/lxcfs"
-/* Whether lxcfs serves VZ_LXCFS_DIR, so that containers' /proc/meminfo,
+/* Whether lxcfs serves @dir (LXCFS_DIR), so that containers' /proc/meminfo,
  * cpuinfo, stat, uptime, loadavg, ... can show their own figures. */
-VZ_EXPORT bool vz_lxcfs_available(void);
+VZ_EXPORT bool vz_lxcfs_available(const char *dir);
 
 /* ---- accounting ---------------------------------------------------------- */
 

@@ -137,14 +137,14 @@ static const char *const lxcfs_files[] = {
     "proc/loadavg", "proc/diskstats", "proc/swaps", "sys/devices/system/cpu/online",
 };
 
-static int mount_lxcfs(const char *root, vz_error *err)
+static int mount_lxcfs(const char *root, const char *lxcfs_dir, vz_error *err)
 {
 	char src[4096], dst[4096];
 
-	if (!vz_lxcfs_available())
+	if (!vz_lxcfs_available(lxcfs_dir))
 		return 0;
 	for (size_t i = 0; i < VZ_ARRAY_SIZE(lxcfs_files); i++) {
-		snprintf(src, sizeof(src), "%s/%s", VZ_LXCFS_DIR, lxcfs_files[i]);
+		snprintf(src, sizeof(src), "%s/%s", lxcfs_dir, lxcfs_files[i]);
 		snprintf(dst, sizeof(dst), "%s/%s", root, lxcfs_files[i]);
 		if (access(src, R_OK) < 0 || access(dst, F_OK) < 0)
 			continue;
@@ -270,7 +270,7 @@ int ct_build_rootfs(const struct ct_rootfs_spec *spec, vz_error *err)
 {
 	if (do_mount(spec->root, spec->root, NULL, MS_BIND | MS_REC, NULL, err) < 0 ||
 	    mount_proc(spec->root, err) < 0 || mount_sys(spec->root, err) < 0 ||
-	    mount_lxcfs(spec->root, err) < 0 || mount_dev(spec, err) < 0)
+	    mount_lxcfs(spec->root, spec->lxcfs_dir, err) < 0 || mount_dev(spec, err) < 0)
 		return vz_error_wrap(err, "set up root file system");
 	return 0;
 }

@@ -93,6 +93,7 @@ static struct ct_rootfs_spec rootfs_spec(const struct launch *l)
 	    .devnodes = l->c->devnodes,
 	    .root_uid = l->c->privileged ? 0 : l->map.host_uid,
 	    .root_gid = l->c->privileged ? 0 : l->map.host_gid,
+	    .lxcfs_dir = l->g->lxcfs_dir,
 	};
 }
 

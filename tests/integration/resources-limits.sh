@@ -6,7 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 require_root
 ensure_template busybox || skip_all "cannot build the busybox template"
-plan 34
+plan 37
 instance_up main
 CG=vzt-main-$$
 cgv() { cat "/sys/fs/cgroup/$1/$CG/$2/$3" 2>/dev/null; }
@@ -91,4 +91,14 @@ check "the kernel counted an OOM kill in the container's cgroup" \
 check "the container's init survived" test "$(ct_init_pid 101)" = "$init"
 check "physpages.f counts the limit hits" test "$(field 101 physpages.f)" -gt 0
 check_rc 0 "the neighbour 102 is unaffected" vzctl exec2 102 'echo ok'
+
+# ---- without lxcfs the container still starts, with a notice ---------------
+mkdir -p "$ROOT/no-lxcfs"
+echo "LXCFS_DIR=\"$ROOT/no-lxcfs\"" >>"$ROOT/vz.conf"
+vzd_stop
+vzd_start
+check_rc 0 "with no lxcfs at LXCFS_DIR the container still starts" vzctl restart 101 --fast
+check "... vzd logged a notice saying so" grep -q "container 101: lxcfs is not mounted on $ROOT/no-lxcfs" "$ROOT/vzd.log"
+check "... and /proc/meminfo inside is the host's" \
+	test "$(vzctl exec2 101 "awk '/^MemTotal/ { print \$2 }' /proc/meminfo")" = "$(awk '/^MemTotal/ { print $2 }' /proc/meminfo)"
 finish
