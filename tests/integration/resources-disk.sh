@@ -10,7 +10,7 @@ require_root
 ensure_template busybox || skip_all "cannot build the busybox template"
 command -v mkfs.ext4 >/dev/null && command -v resize2fs >/dev/null || skip_all "needs e2fsprogs"
 [ -e /dev/loop-control ] || skip_all "no loop devices"
-plan 25
+plan 27
 instance_up main
 CG=vzt-main-$$
 loops() { losetup -a 2>/dev/null | grep -F "$ROOT/" ; }
@@ -56,6 +56,10 @@ else
 	check "after a restart, df shows about 128 MiB" test "$(x df -k / | awk 'NR==2 { print $2 }')" -gt 110000
 fi
 check "... and 100 MiB can be written" sh -c "'$VZCTL_BIN' exec2 101 'dd if=/dev/zero of=/more bs=1M count=100 && rm /more' >/dev/null 2>&1"
+vzctl -q stop 101 --fast
+check_rc 0 "--diskspace 160M on the stopped container (offline resize)" vzctl set 101 --diskspace 160M --save
+vzctl -q start 101
+check "after the start, df shows about 160 MiB" test "$(x df -k / | awk 'NR==2 { print $2 }')" -gt 140000
 check_rc 21 "shrinking the image is refused" vzctl set 101 --diskspace 32M
 check_rc 21 "create --diskspace 12Q is refused" vzctl create 104 --diskspace 12Q
 check "... leaving nothing" test ! -e "$ROOT/conf/104.conf" -a ! -e "$ROOT/private/104"
