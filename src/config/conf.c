@@ -68,6 +68,8 @@ static const struct conf_key global_keys[] = {
     G("BRIDGE_ADDRESS", F_IPLIST, bridge_address),
     G("BRIDGE_NAT", F_BOOL, bridge_nat, .def = "no"),
     G("NEIGHBOUR_DEVS", F_WORDS, neighbour_devs),
+    G("CRIU", F_PATH, criu, .def = "/usr/local/lib/vz/criu/criu"),
+    G("MIGRATE_SSH", F_STRING, migrate_ssh, .def = "ssh -o BatchMode=yes"),
 };
 
 static const struct conf_key ct_keys[] = {

@@ -41,6 +41,8 @@ struct vz_global_conf {
 	char **bridge_address;	 /* BRIDGE_ADDRESS: the bridge's own v4 and/or v6 CIDR */
 	bool bridge_nat;	 /* BRIDGE_NAT: masquerade the bridge's IPv4 subnet */
 	char **neighbour_devs;	 /* NEIGHBOUR_DEVS: proxy ARP/NDP for routed addresses */
+	char *criu;		 /* CRIU: the criu binary (or its wrapper) */
+	char *migrate_ssh;	 /* MIGRATE_SSH: ssh command line to reach a destination */
 	struct vz_kvfile *kv;
 };
 

@@ -45,6 +45,8 @@ struct handler {
 };
 
 const struct handler *vzd_find_handler(const char *op);
+/* Checkpoint/restore and migration ops (handlers-migrate.c); NULL if none. */
+const struct handler *vzd_find_migrate_handler(const char *op);
 
 /* Logging: stderr, and syslog with --syslog. */
 void vzd_log(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
