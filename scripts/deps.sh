@@ -31,3 +31,6 @@ if [ ${#missing[@]} -gt 0 ]; then
 	apt-get update -qq
 	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+# CRIU >= 4.1 for checkpoint/restore and migration, in a private prefix
+# (Debian 12's criu fails on kernels >= 6.13).  Without it those tests skip.
+"$(dirname "$0")/install-criu.sh" || echo "deps.sh: CRIU not installed; checkpoint tests will skip" >&2

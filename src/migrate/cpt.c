@@ -17,12 +17,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "lib/cleanup.h"
 #include "lib/util.h"
 #include "migrate/criu.h"
 #include "migrate/migrate.h"
+#include "migrate/netif.h"
 #include "runtime/internal.h"
 #include "storage/storage.h"
 
@@ -72,15 +74,17 @@ static void clear_images(const char *dir)
 	}
 }
 
-/* The image directory is private (0700), but CRIU reads some images (tty
- * info) late, from inside the restored user namespace, where host root's
- * files are out of reach: the container's root owns the directory. */
-static int own_dumpdir(const struct vz_ct_conf *c, const char *dir, vz_error *err)
+/* CRIU opens some images (timens, tty info) from inside the restored user
+ * namespace before its id maps exist, through a descriptor of the image
+ * directory: the directory must be searchable by others (0711) and the
+ * images (0644 by CRIU) readable.  Privacy comes from the parent: DUMPDIR
+ * is 0700, and the descriptor path never looks at it. */
+static int own_dumpdir(const struct vz_global_conf *g, const char *dir, vz_error *err)
 {
-	if (vz_mkdir_p(dir, 0700, err) < 0)
+	if (vz_mkdir_p(g->dump_dir, 0700, err) < 0 || vz_mkdir_p(dir, 0711, err) < 0)
 		return -1;
-	if (!c->privileged && chown(dir, c->local_uid, c->local_gid) < 0)
-		return vz_fail_errno(err, VZ_SYSTEM_ERROR, "chown `%s`", dir);
+	if (chmod(dir, 0711) < 0)
+		return vz_fail_errno(err, VZ_SYSTEM_ERROR, "chmod `%s`", dir);
 	return 0;
 }
 
@@ -111,9 +115,11 @@ static int dump(const struct vz_global_conf *g, const struct vz_ct_conf *c, pid_
 	struct argv_buf a = {0};
 	int rc;
 
-	if (own_dumpdir(c, dir, err) < 0)
+	if (own_dumpdir(g, dir, err) < 0)
 		return -1;
 	clear_images(dir);
+	if (mig_netif_scan(init, dir, err) < 0)
+		return -1;
 	criu_argv_common(&a, g, "dump", dir, log, c->ve_root);
 	argv_add(&a, "--tree=%d", (int)init);
 	argv_add(&a, "--freeze-cgroup=%s", fz);
@@ -211,7 +217,7 @@ static int undump(const struct vz_global_conf *g, const struct vz_ct_conf *c,
 	int rc;
 
 	unlink(pidfile);
-	if (own_dumpdir(c, dir, err) < 0)
+	if (own_dumpdir(g, dir, err) < 0)
 		return -1;
 	criu_argv_common(&a, g, "restore", dir, log, c->ve_root);
 	argv_add(&a, "--restore-detached");
@@ -220,6 +226,10 @@ static int undump(const struct vz_global_conf *g, const struct vz_ct_conf *c,
 		argv_add(&a, "--leave-stopped");
 	if (o->lazy_port > 0)
 		argv_add(&a, "--lazy-pages");
+	if (mig_netif_restore_args(&a, dir, NULL, err) < 0) {
+		argv_free(&a);
+		return -1;
+	}
 	rc = criu_run(&a, cg, log, VZ_RESTORE_ERROR, err);
 	argv_free(&a);
 	if (rc < 0)

@@ -147,9 +147,7 @@ pid_t criu_spawn(struct argv_buf *a, const char *log, vz_error *err)
 	return pid;
 }
 
-/* Output of `criu ARGS...` (stdout and stderr), trimmed; NULL if it does
- * not run.  *@ret_ok: exit status 0. */
-static char *criu_output(const char *criu, const char *const *args, bool *ret_ok)
+char *mig_capture(char *const argv[], bool *ret_ok)
 {
 	cleanup_free char *out = vz_xstrdup("");
 	int p[2], status;
@@ -167,12 +165,9 @@ static char *criu_output(const char *criu, const char *const *args, bool *ret_ok
 		return NULL;
 	}
 	if (pid == 0) {
-		char *argv[8] = {(char *)criu};
-		for (size_t i = 0; args[i] && i < 6; i++)
-			argv[i + 1] = (char *)args[i];
 		dup2(p[1], 1);
 		dup2(p[1], 2);
-		execv(criu, argv);
+		execv(argv[0], argv);
 		_exit(127);
 	}
 	close(p[1]);
@@ -195,6 +190,15 @@ static char *criu_output(const char *criu, const char *const *args, bool *ret_ok
 	while (len && (out[len - 1] == '\n' || out[len - 1] == ' '))
 		out[--len] = '\0';
 	return steal_pointer(&out);
+}
+
+static char *criu_output(const char *criu, const char *const *args, bool *ret_ok)
+{
+	char *argv[8] = {(char *)criu};
+
+	for (size_t i = 0; args[i] && i < 6; i++)
+		argv[i + 1] = (char *)args[i];
+	return mig_capture(argv, ret_ok);
 }
 
 int vz_criu_info(const struct vz_global_conf *g, struct vz_criu_info *ret, vz_error *err)

@@ -4,6 +4,7 @@
 #define VZ_MIGRATE_CRIU_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -33,6 +34,10 @@ int criu_run(struct argv_buf *a, struct vz_cgroup *attach, const char *log, int 
 /* Start CRIU in the background (a lazy-pages daemon, a page server);
  * returns its pid (vz_child_wait / kill). */
 pid_t criu_spawn(struct argv_buf *a, const char *log, vz_error *err);
+
+/* Run @argv (absolute argv[0]) and return its stdout+stderr, trimmed; NULL
+ * if it could not run.  *@ret_ok: exit status 0. */
+char *mig_capture(char *const argv[], bool *ret_ok);
 
 /* CRIU's last "Error" lines of @log, for messages (caller frees). */
 char *criu_log_errors(const char *log);

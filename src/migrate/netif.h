@@ -1,0 +1,19 @@
+/* The container's veth NICs across checkpoint/restore (netif.c). */
+#ifndef VZ_MIGRATE_NETIF_H
+#define VZ_MIGRATE_NETIF_H
+
+#include <sys/types.h>
+
+#include "lib/error.h"
+#include "migrate/criu.h"
+
+/* Record the veth pairs of the container whose init is @init in @dir. */
+int mig_netif_scan(pid_t init, const char *dir, vz_error *err);
+/* Add CRIU's --external veth[...] options for the pairs recorded in @dir;
+ * @bridge_override (may be NULL) replaces the recorded bridge. */
+int mig_netif_restore_args(struct argv_buf *a, const char *dir, const char *bridge_override,
+			   vz_error *err);
+/* The recorded list as text (NULL if none), for dry-run reports. */
+char *mig_netif_bridges(const char *dir);
+
+#endif
