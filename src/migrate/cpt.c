@@ -154,6 +154,10 @@ int vz_ct_chkpnt(const struct vz_global_conf *g, const char *ctid, const struct 
 			goto fail;
 		return 0;
 	case VZ_CPT_KILL:
+		/* The kernel would reset the dumped TCP connections as their
+		 * sockets close: no NIC, no reset, and the peers wait for the
+		 * restored sockets. */
+		mig_netif_cut(dir);
 		if (vz_ct_cleanup_stopped(g, ctid, err) < 0)
 			goto fail;
 		return 0;

@@ -90,6 +90,10 @@ int mig_netif_restore_args(struct argv_buf *a, const char *dir, const char *brid
 			continue;
 		if (bridge_override && bridge_override[0])
 			snprintf(bridge, sizeof(bridge), "%s", bridge_override);
+		/* A killed container's network namespace is torn down by a
+		 * kernel worker: its veth may linger for a moment. */
+		for (int i = 0; i < 150 && if_nametoindex(outer); i++)
+			usleep(100000);
 		if (if_nametoindex(outer))
 			return vz_fail(err, VZ_RESTORE_ERROR,
 				       "host interface %s (peer of the container's %s) already "
@@ -111,4 +115,22 @@ char *mig_netif_bridges(const char *dir)
 	if (vz_read_file(path, 65536, &buf, &len, NULL) < 0)
 		return NULL;
 	return steal_pointer(&buf);
+}
+
+void mig_netif_cut(const char *dir)
+{
+	cleanup_free char *path = vz_strdup_printf("%s/" NETIF_FILE, dir), *buf = NULL;
+	char *save = NULL;
+	size_t len;
+
+	if (vz_read_file(path, 65536, &buf, &len, NULL) < 0)
+		return;
+	for (char *l = strtok_r(buf, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		char outer[IF_NAMESIZE + 1];
+		char *argv[] = {"/usr/sbin/ip", "link", "del", "dev", outer, NULL};
+		cleanup_free char *out = NULL;
+		bool ok;
+		if (sscanf(l, "%*s %16s", outer) == 1 && if_nametoindex(outer))
+			out = mig_capture(argv, &ok);
+	}
 }

@@ -13,6 +13,10 @@ int mig_netif_scan(pid_t init, const char *dir, vz_error *err);
  * @bridge_override (may be NULL) replaces the recorded bridge. */
 int mig_netif_restore_args(struct argv_buf *a, const char *dir, const char *bridge_override,
 			   vz_error *err);
+/* Delete the host ends of the recorded NICs (and so the pairs), so that
+ * killing the container after a --leave-running dump sends no RST to its TCP
+ * peers, and the orphaned sockets cannot keep the old pair alive. */
+void mig_netif_cut(const char *dir);
 /* The recorded list as text (NULL if none), for dry-run reports. */
 char *mig_netif_bridges(const char *dir);
 
