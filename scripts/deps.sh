@@ -13,6 +13,8 @@ PACKAGES=(
 	iproute2 util-linux passwd libc6-dev
 	# networking tests and bench/net.sh (observe with ip, ping; measure with iperf3)
 	iproute2 iputils-ping iperf3
+	# migration: ssh transport (sshd for the two-host tests), tar streams, iproute2 for veths
+	openssh-client openssh-server tar iproute2
 	# OS templates
 	busybox-static debootstrap tar gzip
 )

@@ -196,6 +196,124 @@ static int cmd_criu_check(struct cli *cli, const struct mcommand *cmd, int argc,
 	return rc;
 }
 
+static void print_timings(json_t *r)
+{
+	const char *k;
+	json_t *v;
+
+	printf("Migration timings (memory transfer: %s):\n",
+	       json_string_value(json_object_get(r, "memory")));
+	json_object_foreach(json_object_get(r, "stages"), k, v)
+	    printf("  %-10s %8.3f s\n", k, (double)json_integer_value(v) / 1000);
+	printf("  %-10s %8.3f s\n  %-10s %8.3f s\n", "frozen",
+	       (double)json_integer_value(json_object_get(r, "frozen_ms")) / 1000, "total",
+	       (double)json_integer_value(json_object_get(r, "total_ms")) / 1000);
+}
+
+static int print_dry_run(struct cli *cli, json_t *r)
+{
+	json_t *b = json_object_get(r, "blockers"), *item;
+	size_t i;
+
+	if (json_array_size(b) == 0) {
+		printf("Dry run: no blockers found\n");
+		return 0;
+	}
+	printf("Dry run: %zu blocker(s):\n", json_array_size(b));
+	json_array_foreach(b, i, item) printf("  - %s\n", json_string_value(item));
+	return json_integer_value(json_object_get(r, "code")) ?: VZ_INVALID_PARAMETER_VALUE;
+}
+
+/* vzctl migrate CTID DEST [options]; as vzmigrate, DEST comes first
+ * (vzmigrate [options] DEST CTID) and either order is accepted. */
+static int cmd_migrate(struct cli *cli, const struct mcommand *cmd, int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"online", no_argument, NULL, 'o'},	   {"dry-run", no_argument, NULL, 'n'},
+	    {"keep-dst", no_argument, NULL, 'k'},  {"timings", no_argument, NULL, 't'},
+	    {"json", no_argument, NULL, 'j'},	   {"new-id", required_argument, NULL, 'i'},
+	    {"memory", required_argument, NULL, 'm'}, {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	json_t *args = json_object(), *r = NULL;
+	bool timings = false, as_json = false, dry = false;
+	const char *ctid, *dest;
+	int c, rc;
+
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'o':
+			json_object_set_new(args, "online", json_true());
+			break;
+		case 'n':
+			dry = true;
+			json_object_set_new(args, "dry_run", json_true());
+			break;
+		case 'k':
+			json_object_set_new(args, "keep_dst", json_true());
+			break;
+		case 't':
+			timings = true;
+			break;
+		case 'j':
+			as_json = true;
+			break;
+		case 'i':
+		case 'm':
+			json_object_set_new(args, c == 'i' ? "new_id" : "memory", json_string(optarg));
+			break;
+		case 'h':
+			json_decref(args);
+			help(cmd);
+			return 0;
+		default:
+			json_decref(args);
+			return usage_error(cli, cmd, "unknown option");
+		}
+	}
+	if (argc - optind != 2) {
+		json_decref(args);
+		return usage_error(cli, cmd, "expected a CTID and a destination");
+	}
+	if (!vz_ctid_valid(argv[optind]) && vz_ctid_valid(argv[optind + 1]))
+		optind++, ctid = argv[optind], dest = argv[optind - 1];
+	else if ((rc = take_ctid(cli, cmd, argc, argv, &ctid))) {
+		json_decref(args);
+		return rc;
+	} else
+		dest = argv[optind];
+	json_object_set_new(args, "dest", json_string(dest));
+	rc = call(cli, vz_client_request("migrate", ctid, args), NULL, 0, &r);
+	if (rc)
+		return rc;
+	if (as_json) {
+		json_dumpf(r, stdout, JSON_INDENT(2));
+		putchar('\n');
+	}
+	if (dry && !as_json)
+		rc = print_dry_run(cli, r);
+	else if (dry)
+		rc = json_array_size(json_object_get(r, "blockers")) ? VZ_INVALID_PARAMETER_VALUE : 0;
+	else if (timings && !as_json)
+		print_timings(r);
+	if (!dry && !cli->quiet && !as_json)
+		printf("Container %s was migrated to %s\n", ctid, dest);
+	json_decref(r);
+	return rc;
+}
+
+/* Run on the destination by ssh: hand our stdin/stdout to vzd. */
+static int cmd_migrate_receive(struct cli *cli, const struct mcommand *cmd, int argc,
+			       char **argv)
+{
+	static const int fds[2] = {0, 1};
+	struct cli quiet = *cli;
+
+	/* stdout is the channel: nothing else may be written to it. */
+	quiet.quiet = true;
+	return call(&quiet, vz_client_request("migrate-receive", NULL, NULL), fds, 2, NULL);
+}
+
 static const struct mcommand commands[] = {
     {"chkpnt", cmd_cpt, "CTID [--dumpfile DIR] [--suspend|--dump|--kill|--resume]",
      "Checkpoint a running container into DIR (default DUMPDIR/CTID) and stop it.\n"
@@ -214,6 +332,19 @@ static const struct mcommand commands[] = {
     {"criu-check", cmd_criu_check, "[-j|--json]",
      "Report the CRIU binary (CRIU= of vz.conf), its version, `criu check`, and\n"
      "which migration memory transfer this host supports.  Exit 16 if CRIU is unusable.\n"},
+    {"migrate", cmd_migrate,
+     "CTID DEST [--online] [--dry-run] [--keep-dst] [--timings] [--json] [--new-id N]\n"
+     "       [--memory auto|stop-and-copy|post-copy]",
+     "Move a container to the vzd on host DEST, reached with MIGRATE_SSH of vz.conf\n"
+     "(DEST runs `vzctl migrate-receive`).  Also `vzmigrate [options] DEST CTID`.\n"
+     "  --online     live: checkpoint, copy, restore (otherwise stop, copy, start)\n"
+     "  --dry-run    list every blocker, change nothing\n"
+     "  --keep-dst   on failure keep the copied private area at the destination\n"
+     "  --timings    print per-stage and frozen times; --json prints the report as JSON\n"
+     "  --new-id N   CTID at the destination\n"
+     "  --memory M   memory transfer (auto: the best the hosts support)\n"},
+    {"migrate-receive", cmd_migrate_receive, "",
+     "Destination side of a migration on stdin/stdout (run by ssh).\n"},
 };
 
 void vzctl_migrate_usage(FILE *out)
@@ -224,6 +355,8 @@ void vzctl_migrate_usage(FILE *out)
 
 bool vzctl_migrate_command(struct cli *cli, int argc, char **argv, int *ret_rc)
 {
+	if (!strcmp(argv[0], "vzmigrate"))
+		argv[0] = (char *)"migrate";
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (!strcmp(commands[i].name, argv[0])) {
 			if (argc > 1 && !strcmp(argv[1], "--help")) {

@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <libgen.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -744,7 +745,15 @@ int main(int argc, char **argv)
 {
 	struct cli cli = {.prog = "vzctl"};
 	const struct command *cmd;
-	int first = parse_global(&cli, argc, argv), rc;
+	int first, rc;
+
+	/* vzmigrate is vzctl under another name: `vzmigrate [options] DEST CTID`. */
+	if (!strcmp(basename(argv[0]), "vzmigrate")) {
+		argv[0] = (char *)"vzmigrate";
+		optind = 0;
+		return vzctl_migrate_command(&cli, argc, argv, &rc) ? rc : VZ_INVALID_PARAMETER_SYNTAX;
+	}
+	first = parse_global(&cli, argc, argv);
 
 	if (first >= argc) {
 		usage(stderr);

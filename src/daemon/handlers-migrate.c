@@ -98,12 +98,62 @@ static int h_criu_check(struct request *r, json_t **ret, vz_error *err)
 	return 0;
 }
 
+static int h_migrate(struct request *r, json_t **ret, vz_error *err)
+{
+	struct vz_migrate_opts o = {
+	    .dest = arg_str(r, "dest"),
+	    .new_id = arg_str(r, "new_id"),
+	    .memory = arg_str(r, "memory"),
+	    .online = json_is_true(json_object_get(r->args, "online")),
+	    .dry_run = json_is_true(json_object_get(r->args, "dry_run")),
+	    .keep_dst = json_is_true(json_object_get(r->args, "keep_dst")),
+	    .progress = progress,
+	    .pdata = r,
+	};
+	json_t *report = NULL;
+	int rc;
+
+	if (!o.dest)
+		return vz_fail(err, VZ_INVALID_PARAMETER_SYNTAX, "migrate needs a destination");
+	rc = vz_ct_migrate(r->srv->g, r->ctid, &o, &report, err);
+	/* A dry run's blockers are the answer, even when there are some. */
+	if (rc < 0 && o.dry_run && json_array_size(json_object_get(report, "blockers"))) {
+		json_object_set_new(report, "error", json_string(err->msg));
+		json_object_set_new(report, "code", json_integer(err->code));
+		vz_error_clear(err);
+		rc = 0;
+	}
+	if (rc < 0) {
+		json_decref(report);
+		return -1;
+	}
+	*ret = report;
+	return 0;
+}
+
+static void watch_started(void *data, const char *ctid)
+{
+	struct request *r = data;
+	vzd_monitor_watch(r->srv, ctid);
+}
+
+static int h_migrate_receive(struct request *r, json_t **ret, vz_error *err)
+{
+	if (r->n_fds != 2)
+		return vz_fail(err, VZ_INVALID_PARAMETER_SYNTAX,
+			       "migrate-receive needs the channel's input and output descriptors");
+	return vz_migrate_receive(r->srv->g, r->fds[0], r->fds[1], watch_started, r, err);
+}
+
 /* resume takes no lock: a command that entered a frozen container (an exec
  * spawning into it) holds the lock until the container thaws. */
 static const struct handler handlers[] = {
     {"chkpnt", h_chkpnt, true, true},	     {"restore", h_restore, true, true},
     {"suspend", h_suspend, true, true},	     {"resume", h_resume, true, false},
     {"criu-check", h_criu_check, false, false},
+    {"migrate", h_migrate, true, true},
+    /* The receiver locks the incoming CTID itself, once it knows it. */
+    {"migrate-receive", h_migrate_receive, false, false},
 };
 
 const struct handler *vzd_find_migrate_handler(const char *op)

@@ -225,6 +225,9 @@ static int undump(const struct vz_global_conf *g, const struct vz_ct_conf *c,
 		return -1;
 	criu_argv_common(&a, g, "restore", dir, log, c->ve_root);
 	argv_add(&a, "--restore-detached");
+	/* CRIU restores cgroup paths as they were: put the dumped root cgroup
+	 * at this host's CGROUP_PARENT/CTID (another instance, another CTID). */
+	argv_add(&a, "--cgroup-root=/%s/%s", g->cgroup_parent, c->ctid);
 	argv_add(&a, "--pidfile=%s", pidfile);
 	if (o->stage == VZ_RST_UNDUMP)
 		argv_add(&a, "--leave-stopped");

@@ -8,6 +8,7 @@
 #define VZ_MIGRATE_H
 
 #include <stdbool.h>
+#include <jansson.h>
 #include <stdint.h>
 
 #include "config/conf.h"
@@ -70,6 +71,40 @@ VZ_EXPORT int vz_ct_restore(const struct vz_global_conf *g, const char *ctid,
 /* Freeze / thaw every process of a running container (cgroup freezer). */
 VZ_EXPORT int vz_ct_suspend(const struct vz_global_conf *g, const char *ctid, vz_error *err);
 VZ_EXPORT int vz_ct_resume(const struct vz_global_conf *g, const char *ctid, vz_error *err);
+
+/* ---- migration --------------------------------------------------------- */
+
+struct vz_migrate_opts {
+	const char *dest;   /* [user@]host, reached with MIGRATE_SSH */
+	const char *new_id; /* CTID at the destination; NULL: the same */
+	bool online;	    /* live: checkpoint, transfer, restore */
+	bool dry_run;	    /* only list what would block it */
+	bool keep_dst;	    /* on failure keep the copied private area at the destination */
+	const char *memory; /* "auto" (NULL), "post-copy" or "stop-and-copy" */
+	vz_progress_fn progress;
+	void *pdata;
+};
+
+/* Move container @ctid to @o->dest.  On success the container exists (and
+ * runs, if it ran) only at the destination; on failure only at the source,
+ * running as before, and the destination holds nothing of it.  *@ret_report
+ * (always set, caller decrefs) holds per-stage times in ms ("stages"),
+ * "frozen_ms", "total_ms", "memory" (the transfer used) and, for a dry run,
+ * "blockers" (one string each). */
+VZ_EXPORT int vz_ct_migrate(const struct vz_global_conf *g, const char *ctid,
+			    const struct vz_migrate_opts *o, json_t **ret_report, vz_error *err);
+
+/* The destination side: serve one migration arriving on @in/@out (ssh's
+ * stdin/stdout, through `vzctl migrate-receive`).  @started (may be NULL)
+ * is called with the CTID once a container runs here (vzd watches it). */
+VZ_EXPORT int vz_migrate_receive(const struct vz_global_conf *g, int in, int out,
+				 void (*started)(void *data, const char *ctid), void *data,
+				 vz_error *err);
+
+/* vzd start-up: undo incoming migrations a killed vzd left unfinished. */
+VZ_EXPORT void mig_reconcile(const struct vz_global_conf *g,
+			     void (*report)(void *data, const char *ctid, const vz_error *err),
+			     void *data);
 
 /* DUMPDIR/CTID, or @dumpdir when given. */
 VZ_EXPORT char *vz_ct_dumpdir(const struct vz_global_conf *g, const char *ctid,

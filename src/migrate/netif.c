@@ -24,20 +24,20 @@
 
 #define NETIF_FILE "vz-netif"
 
-/* The bridge a host interface is enslaved to ("" if none). */
+/* The bridge a host interface is enslaved to ("" if none).  Asked of
+ * rtnetlink through ip(8): /sys/class/net shows the namespace sysfs was
+ * mounted in, not necessarily vzd's. */
 static void master_of(const char *ifname, char *buf, size_t size)
 {
-	cleanup_free char *link = vz_strdup_printf("/sys/class/net/%s/master", ifname);
-	char target[PATH_MAX];
-	ssize_t n = readlink(link, target, sizeof(target) - 1);
-	const char *slash;
+	char *argv[] = {"/usr/sbin/ip", "-o", "link", "show", "dev", (char *)ifname, NULL};
+	cleanup_free char *out = NULL;
+	bool ok = false;
+	char *m;
 
 	buf[0] = '\0';
-	if (n <= 0)
-		return;
-	target[n] = '\0';
-	slash = strrchr(target, '/');
-	snprintf(buf, size, "%s", slash ? slash + 1 : target);
+	out = mig_capture(argv, &ok);
+	if (out && ok && (m = strstr(out, " master ")))
+		snprintf(buf, size, "%.*s", (int)strcspn(m + 8, " "), m + 8);
 }
 
 int mig_netif_scan(pid_t init, const char *dir, vz_error *err)

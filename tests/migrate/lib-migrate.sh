@@ -89,3 +89,109 @@ client_advances() {
 	_a=$(client_last "$1")
 	wait_for 5 sh -c "[ \"\$(tail -n 1 '$1' | awk '{print \$2}')\" -gt '${_a:-0}' ] 2>/dev/null"
 }
+
+# ---- two hosts ------------------------------------------------------------
+# two_hosts: network namespaces ${NETP}A and ${NETP}B ("hosts", each with a
+# bridge br0, its own vzd and state root) and ${NETP}C (the "switch" sw0
+# both bridges uplink to, and a client at $SUBNET.9).  Host A reaches B's
+# sshd at $SUBNET.252 with a throwaway key; B's authorized_keys forces
+# `vzctl migrate-receive` on B's instance.  Sets ROOT_A/CONF_A, ROOT_B/CONF_B.
+NS_A="${NETP}A"
+NS_B="${NETP}B"
+NS_C="${NETP}C"
+
+ns_up() {
+	ip netns add "$1" && at_exit "ip netns del $1 2>/dev/null" &&
+		ip netns exec "$1" ip link set lo up
+}
+
+# uplink NS N: veth from NS's br0 to the switch, host address $SUBNET.N.
+uplink() {
+	ip link add "${NETP}u$2" netns "$1" type veth peer name "${NETP}s$2" netns "$NS_C" &&
+		ip netns exec "$1" sh -c "ip link add br0 type bridge && ip link set ${NETP}u$2 master br0 up &&
+			ip addr add $SUBNET.$2/24 dev br0 && ip link set br0 up" &&
+		ip netns exec "$NS_C" ip link set "${NETP}s$2" master sw0 up
+}
+
+# host_vzd NS: restart this instance's vzd inside NS (extra env allowed).
+host_vzd() {
+	vzd_stop
+	# nsenter, not `ip netns exec`: that also makes a new mount namespace
+	# with its own /sys, hiding the cgroup file systems and vzd's mounts.
+	env "${@:2}" nsenter --net="/run/netns/$1" "$VZD_BIN" --vz-conf "$VZ_CONF" --debug >>"$ROOT/vzd.log" 2>&1 &
+	VZD_PID=$!
+	echo "$VZD_PID" >"$ROOT/vzd.pid"
+	wait_for 10 sh -c "'$VZLIST_BIN' -a -H >/dev/null 2>&1"
+}
+
+# sshd_up NAME NS ADDR DEST_CONF SRC_CONF: sshd in NS on ADDR whose key
+# forces `vzctl migrate-receive` on DEST_CONF's instance; SRC_CONF's vzd
+# reaches it with MIGRATE_SSH (written before that vzd starts).
+sshd_up() {
+	_d=$(dirname "$4")/ssh
+	mkdir -p "$_d" /run/sshd && chmod 700 "$_d"
+	ssh-keygen -q -t ed25519 -N '' -f "$_d/host_key" && ssh-keygen -q -t ed25519 -N '' -f "$_d/client_key" || return 1
+	printf 'command="VZ_CONF=%s %s migrate-receive",no-pty,no-port-forwarding,no-agent-forwarding %s\n' \
+		"$4" "$VZCTL_BIN" "$(cat "$_d/client_key.pub")" >"$_d/authorized_keys"
+	cat >"$_d/sshd_config" <<CONF
+ListenAddress $3
+Port 22
+HostKey $_d/host_key
+AuthorizedKeysFile $_d/authorized_keys
+PidFile $_d/sshd.pid
+PermitRootLogin prohibit-password
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+UsePAM no
+StrictModes no
+ClientAliveInterval 2
+ClientAliveCountMax 3
+CONF
+	nsenter --net="/run/netns/$2" /usr/sbin/sshd -f "$_d/sshd_config" -E "$_d/sshd.log" || return 1
+	at_exit "kill \$(cat $_d/sshd.pid 2>/dev/null) 2>/dev/null"
+	echo "MIGRATE_SSH=\"ssh -i $_d/client_key -o UserKnownHostsFile=$_d/known_hosts -o StrictHostKeyChecking=accept-new -o BatchMode=yes -o ConnectTimeout=5 -o ServerAliveInterval=2 -o ServerAliveCountMax=3 -l root\"" >>"$5"
+}
+
+two_hosts() {
+	[ -x /usr/sbin/sshd ] || skip_all "no sshd (openssh-server) for the migration transport"
+	ns_up "$NS_A" && ns_up "$NS_B" && ns_up "$NS_C" || skip_all "cannot create network namespaces"
+	ip netns exec "$NS_C" sh -c "ip link add sw0 type bridge && ip link set sw0 up" &&
+		uplink "$NS_A" 251 && uplink "$NS_B" 252 || skip_all "cannot link the test hosts"
+	# the client: a veth into the switch namespace
+	ip link add "${NETP}cl" netns "$NS_C" type veth peer name "${NETP}cs" netns "$NS_C" &&
+		ip netns exec "$NS_C" sh -c "ip link set ${NETP}cs master sw0 up && ip link set ${NETP}cl up &&
+			ip addr add $SUBNET.9/24 dev ${NETP}cl" || skip_all "cannot add the client"
+	instance_up hostb
+	ROOT_B=$ROOT CONF_B=$VZ_CONF
+	instance_up hosta
+	ROOT_A=$ROOT CONF_A=$VZ_CONF
+	sshd_up b "$NS_B" "$SUBNET.252" "$CONF_B" "$CONF_A" &&
+		sshd_up a "$NS_A" "$SUBNET.251" "$CONF_A" "$CONF_B" || skip_all "cannot start sshd"
+	ROOT=$ROOT_B VZ_CONF=$CONF_B host_vzd "$NS_B" ${FAULT_B:+VZ_MIGRATE_FAULT=$FAULT_B}
+	host_vzd "$NS_A"
+}
+
+# on_a / on_b: run vzctl/vzlist against one host.
+on_a() { VZ_CONF=$CONF_A ROOT=$ROOT_A "$@"; }
+on_b() { VZ_CONF=$CONF_B ROOT=$ROOT_B "$@"; }
+
+# ct_nic CTID N: a veth NIC of CTID (on the current host's NS) into br0.
+ct_nic() {
+	_pid=$(ct_init_pid "$1")
+	ip netns exec "$2" ip link add "${NETP}h$3" type veth peer name "${NETP}c$3" &&
+		ip netns exec "$2" ip link set "${NETP}h$3" master br0 up &&
+		ip netns exec "$2" ip link set "${NETP}c$3" netns "$_pid" &&
+		nsenter -t "$_pid" -n sh -c "ip link set ${NETP}c$3 name eth0 &&
+			ip addr add $SUBNET.$3/24 dev eth0 && ip link set eth0 up"
+}
+
+# Nothing of CTID on host ROOT ($1 = root, $2 = ctid) besides nothing.
+host_clean() {
+	_r=$1
+	_ct=$2
+	for _p in "$_r/private/$_ct" "$_r/private/$_ct.migrating" "$_r/conf/$_ct.conf" \
+		"$_r/dump/$_ct.incoming" "$_r/run/$_ct.incoming" "$_r/run/$_ct.running"; do
+		[ ! -e "$_p" ] || { diag "left behind: $_p"; return 1; }
+	done
+	! grep -qF "$_r/root/$_ct " /proc/self/mountinfo || { diag "mount left"; return 1; }
+}
