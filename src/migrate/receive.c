@@ -39,7 +39,8 @@ static int fault(const char *op, vz_error *err)
 	if (!strncmp(f, "sleep:", 6))
 		sleep(5);
 	if (!strncmp(f, "fail:", 5))
-		return vz_fail(err, VZ_SYSTEM_ERROR, "injected failure at %s", op);
+		return vz_fail(err, strcmp(op, "restore") ? VZ_SYSTEM_ERROR : VZ_RESTORE_ERROR,
+			       "injected failure at %s", op);
 	return 0;
 }
 

@@ -15,6 +15,7 @@ on_a vzctl create 101 --ostemplate busybox >/dev/null
 check_rc 0 "start 101 on A" on_a vzctl start 101
 check "NIC into 101 on A" on_a ct_nic 101 "$NS_A" 2
 on_a crw_start 101 >/dev/null
+wait_for 5 sh -c "[ -s '$ROOT_A/private/101/tmp/crw.state' ]"
 
 # dry run: nothing changes; a CTID clash at the destination is named
 check_rc 0 "dry run: no blockers" on_a vzctl migrate 101 "$SUBNET.252" --online --dry-run
