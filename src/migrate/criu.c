@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -114,9 +115,17 @@ static void __attribute__((noreturn)) exec_criu(char **argv, struct vz_cgroup *a
 int criu_run(struct argv_buf *a, struct vz_cgroup *attach, const char *log, int code,
 	     vz_error *err)
 {
-	cleanup_free char *why = NULL;
+	cleanup_free char *why = NULL, *cmd = NULL, *cmdfile = NULL;
 	int status;
-	pid_t pid = vz_child_fork();
+	pid_t pid;
+
+	/* The exact command beside the log: to rerun it by hand (bench/cr.sh). */
+	if (log) {
+		cmd = vz_strv_join((const char *const *)a->v, SIZE_MAX, " ");
+		cmdfile = vz_strdup_printf("%s.cmd", log);
+		vz_write_file_atomic(cmdfile, cmd, strlen(cmd), 0600, NULL);
+	}
+	pid = vz_child_fork();
 
 	if (pid < 0)
 		return vz_fail_errno(err, VZ_RESOURCE_ERROR, "fork");

@@ -9,6 +9,7 @@
  *
  *   crw PORT      (daemonizes; the tests check the files)
  *   crw client HOST PORT   (prints each line received; exits on EOF)
+ *   crw mem MIB   (daemonizes holding MIB of touched memory; for bench/cr.sh)
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -80,6 +81,29 @@ static int client(const char *host, int port)
 	return 0;
 }
 
+static int hold_memory(unsigned long mib)
+{
+	size_t len = mib << 20;
+	char *p;
+
+	if (fork() > 0)
+		return 0;
+	setsid();
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return 1;
+	/* Distinct bytes per page, so no page is a zero page. */
+	for (size_t i = 0; i < len; i += 4096)
+		p[i] = (char)(i >> 12);
+	FILE *f = fopen("/tmp/crw.mem", "w");
+	if (f) {
+		fprintf(f, "%lu\n", mib);
+		fclose(f);
+	}
+	for (;;)
+		pause();
+}
+
 int main(int argc, char **argv)
 {
 	int p[2], sv[2], lfd, logfd, shmfd, one = 1, nclients = 0, clients[64];
@@ -88,6 +112,8 @@ int main(int argc, char **argv)
 
 	if (argc == 4 && !strcmp(argv[1], "client"))
 		return client(argv[2], atoi(argv[3]));
+	if (argc == 3 && !strcmp(argv[1], "mem"))
+		return hold_memory(strtoul(argv[2], NULL, 10));
 	if (argc != 2)
 		return 2;
 	signal(SIGPIPE, SIG_IGN);
