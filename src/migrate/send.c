@@ -247,6 +247,10 @@ static int check_source(struct sender *s, bool *ret_running, vz_error *err)
 		return vz_fail(err, VZ_INVALID_PARAMETER_VALUE,
 			       "--memory `%s`: expected auto, post-copy or stop-and-copy",
 			       s->o->memory);
+	if (s->o->memory && !strcmp(s->o->memory, "post-copy"))
+		return vz_fail(err, VZ_INVALID_PARAMETER_VALUE,
+			       "--memory post-copy: lazy-pages migration is not implemented yet "
+			       "(memory moves with the images: stop-and-copy)");
 	if (s->o->online && !st.running && !s->o->dry_run)
 		return vz_fail(err, VZ_VE_NOT_RUNNING,
 			       "online migration needs a running container");
