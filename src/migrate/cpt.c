@@ -23,6 +23,7 @@
 #include "lib/cleanup.h"
 #include "lib/util.h"
 #include "migrate/criu.h"
+#include "migrate/devfs.h"
 #include "migrate/migrate.h"
 #include "migrate/netif.h"
 #include "runtime/internal.h"
@@ -118,9 +119,10 @@ static int dump(const struct vz_global_conf *g, const struct vz_ct_conf *c, pid_
 	if (own_dumpdir(g, dir, err) < 0)
 		return -1;
 	clear_images(dir);
-	if (mig_netif_scan(init, dir, err) < 0)
+	if (mig_netif_scan(init, dir, err) < 0 || mig_devfs_record(init, dir, err) < 0)
 		return -1;
 	criu_argv_common(&a, g, "dump", dir, log, c->ve_root);
+	argv_add(&a, "--external=mnt[/dev]:%s", MIG_DEVFS_KEY);
 	argv_add(&a, "--tree=%d", (int)init);
 	argv_add(&a, "--freeze-cgroup=%s", fz);
 	if (o->stage == VZ_CPT_DUMP || o->keep_running)
@@ -216,6 +218,7 @@ static int undump(const struct vz_global_conf *g, const struct vz_ct_conf *c,
 {
 	cleanup_free char *log = vz_strdup_printf("%s/vz-restore.log", dir);
 	cleanup_free char *pidfile = vz_strdup_printf("%s/vz-restore.pid", dir);
+	cleanup_free char *devfs = NULL;
 	struct argv_buf a = {0};
 	pid_t init = 0;
 	int rc;
@@ -233,12 +236,23 @@ static int undump(const struct vz_global_conf *g, const struct vz_ct_conf *c,
 		argv_add(&a, "--leave-stopped");
 	if (o->lazy_port > 0)
 		argv_add(&a, "--lazy-pages");
+	if (mig_devfs_recorded(dir)) {
+		if (mig_devfs_prepare(g, c, dir, &devfs, err) < 0) {
+			argv_free(&a);
+			return -1;
+		}
+		argv_add(&a, "--external=mnt[%s]:%s", MIG_DEVFS_KEY, devfs);
+	}
 	if (mig_netif_restore_args(&a, dir, NULL, err) < 0) {
 		argv_free(&a);
+		if (devfs)
+			mig_devfs_release(devfs);
 		return -1;
 	}
 	rc = criu_run(&a, cg, log, VZ_RESTORE_ERROR, err);
 	argv_free(&a);
+	if (devfs)
+		mig_devfs_release(devfs);
 	if (rc < 0)
 		return -1;
 	if (ct_find_init(g, c->ctid, &init, NULL, err) < 0)
@@ -246,6 +260,8 @@ static int undump(const struct vz_global_conf *g, const struct vz_ct_conf *c,
 	if (!init)
 		return vz_fail(err, VZ_RESTORE_ERROR,
 			       "criu restore succeeded but no container init is running");
+	if (mig_netif_restored(g, c, init, dir, err) < 0)
+		return vz_error_wrap(err, "restore the network of container %s", c->ctid);
 	return 0;
 }
 
