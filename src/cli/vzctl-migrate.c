@@ -229,10 +229,14 @@ static int print_dry_run(struct cli *cli, json_t *r)
 static int cmd_migrate(struct cli *cli, const struct mcommand *cmd, int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    {"online", no_argument, NULL, 'o'},	   {"dry-run", no_argument, NULL, 'n'},
-	    {"keep-dst", no_argument, NULL, 'k'},  {"timings", no_argument, NULL, 't'},
-	    {"json", no_argument, NULL, 'j'},	   {"new-id", required_argument, NULL, 'i'},
-	    {"memory", required_argument, NULL, 'm'}, {"help", no_argument, NULL, 'h'},
+	    {"online", no_argument, NULL, 'o'},
+	    {"dry-run", no_argument, NULL, 'n'},
+	    {"keep-dst", no_argument, NULL, 'k'},
+	    {"timings", no_argument, NULL, 't'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"new-id", required_argument, NULL, 'i'},
+	    {"memory", required_argument, NULL, 'm'},
+	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	json_t *args = json_object(), *r = NULL;
@@ -260,7 +264,8 @@ static int cmd_migrate(struct cli *cli, const struct mcommand *cmd, int argc, ch
 			break;
 		case 'i':
 		case 'm':
-			json_object_set_new(args, c == 'i' ? "new_id" : "memory", json_string(optarg));
+			json_object_set_new(args, c == 'i' ? "new_id" : "memory",
+					    json_string(optarg));
 			break;
 		case 'h':
 			json_decref(args);
@@ -293,7 +298,8 @@ static int cmd_migrate(struct cli *cli, const struct mcommand *cmd, int argc, ch
 	if (dry && !as_json)
 		rc = print_dry_run(cli, r);
 	else if (dry)
-		rc = json_array_size(json_object_get(r, "blockers")) ? VZ_INVALID_PARAMETER_VALUE : 0;
+		rc = json_array_size(json_object_get(r, "blockers")) ? VZ_INVALID_PARAMETER_VALUE
+								     : 0;
 	else if (timings && !as_json)
 		print_timings(r);
 	if (!dry && !cli->quiet && !as_json)
@@ -303,8 +309,7 @@ static int cmd_migrate(struct cli *cli, const struct mcommand *cmd, int argc, ch
 }
 
 /* Run on the destination by ssh: hand our stdin/stdout to vzd. */
-static int cmd_migrate_receive(struct cli *cli, const struct mcommand *cmd, int argc,
-			       char **argv)
+static int cmd_migrate_receive(struct cli *cli, const struct mcommand *cmd, int argc, char **argv)
 {
 	static const int fds[2] = {0, 1};
 	struct cli quiet = *cli;

@@ -91,7 +91,7 @@ static int h_criu_check(struct request *r, json_t **ret, vz_error *err)
 			 i.version ? json_string(i.version) : json_null(), "check_ok", i.check_ok,
 			 "check", i.check_output ? json_string(i.check_output) : json_null(),
 			 "lazy_pages", i.lazy_pages, "dirty_track", i.dirty_track, "memory",
-			 i.lazy_pages    ? "post-copy (lazy pages)"
+			 i.lazy_pages	 ? "post-copy (lazy pages)"
 			 : i.dirty_track ? "iterative pre-copy"
 					 : "stop-and-copy");
 	vz_criu_info_free(&i);
@@ -148,8 +148,10 @@ static int h_migrate_receive(struct request *r, json_t **ret, vz_error *err)
 /* resume takes no lock: a command that entered a frozen container (an exec
  * spawning into it) holds the lock until the container thaws. */
 static const struct handler handlers[] = {
-    {"chkpnt", h_chkpnt, true, true},	     {"restore", h_restore, true, true},
-    {"suspend", h_suspend, true, true},	     {"resume", h_resume, true, false},
+    {"chkpnt", h_chkpnt, true, true},
+    {"restore", h_restore, true, true},
+    {"suspend", h_suspend, true, true},
+    {"resume", h_resume, true, false},
     {"criu-check", h_criu_check, false, false},
     {"migrate", h_migrate, true, true},
     /* The receiver locks the incoming CTID itself, once it knows it. */

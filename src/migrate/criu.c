@@ -112,8 +112,7 @@ static void __attribute__((noreturn)) exec_criu(char **argv, struct vz_cgroup *a
 	_exit(127);
 }
 
-int criu_run(struct argv_buf *a, struct vz_cgroup *attach, const char *log, int code,
-	     vz_error *err)
+int criu_run(struct argv_buf *a, struct vz_cgroup *attach, const char *log, int code, vz_error *err)
 {
 	cleanup_free char *why = NULL, *cmd = NULL, *cmdfile = NULL;
 	int status;
@@ -136,13 +135,15 @@ int criu_run(struct argv_buf *a, struct vz_cgroup *attach, const char *log, int 
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		return 0;
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
-		return vz_fail(err, code, "cannot run CRIU `%s` (CRIU= in vz.conf; see "
-					  "scripts/install-criu.sh)", a->v[0]);
+		return vz_fail(err, code,
+			       "cannot run CRIU `%s` (CRIU= in vz.conf; see "
+			       "scripts/install-criu.sh)",
+			       a->v[0]);
 	why = criu_log_errors(log);
 	return vz_fail(err, code, "criu %s failed (%s %d)%s%s; log `%s`", a->v[1],
 		       WIFEXITED(status) ? "exit" : "signal",
-		       WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status),
-		       *why ? ": " : "", why, log ? log : "-");
+		       WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status), *why ? ": " : "",
+		       why, log ? log : "-");
 }
 
 pid_t criu_spawn(struct argv_buf *a, const char *log, vz_error *err)
@@ -193,7 +194,8 @@ char *mig_capture(char *const argv[], bool *ret_ok)
 		}
 	}
 	close(p[0]);
-	if (vz_child_wait(pid, &status, -1) < 0 || (WIFEXITED(status) && WEXITSTATUS(status) == 127))
+	if (vz_child_wait(pid, &status, -1) < 0 ||
+	    (WIFEXITED(status) && WEXITSTATUS(status) == 127))
 		return NULL;
 	*ret_ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
 	while (len && (out[len - 1] == '\n' || out[len - 1] == ' '))

@@ -123,7 +123,8 @@ int mig_devfs_prepare(const struct vz_global_conf *g, const struct vz_ct_conf *c
 			mkdir(path, 0755);
 		else if (type == 'l' && target)
 			symlink(target, path);
-		else if (type == 'f' && (fd = open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0600)) >= 0)
+		else if (type == 'f' &&
+			 (fd = open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0600)) >= 0)
 			close(fd);
 		if (!c->privileged)
 			lchown(path, c->local_uid, c->local_gid);

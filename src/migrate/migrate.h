@@ -28,8 +28,7 @@ struct vz_criu_info {
 
 /* Run CRIU's version and check commands; failing to run criu is reported
  * in the info (version NULL), not as an error. */
-VZ_EXPORT int vz_criu_info(const struct vz_global_conf *g, struct vz_criu_info *ret,
-			   vz_error *err);
+VZ_EXPORT int vz_criu_info(const struct vz_global_conf *g, struct vz_criu_info *ret, vz_error *err);
 VZ_EXPORT void vz_criu_info_free(struct vz_criu_info *i);
 
 /* ---- checkpoint / restore ---------------------------------------------- */
@@ -58,9 +57,9 @@ VZ_EXPORT int vz_ct_chkpnt(const struct vz_global_conf *g, const char *ctid,
 			   const struct vz_cpt_opts *o, vz_error *err);
 
 struct vz_restore_opts {
-	const char *dumpdir;	    /* NULL: DUMPDIR/CTID */
-	enum vz_cpt_stage stage;    /* VZ_CPT_ALL, VZ_RST_UNDUMP or VZ_RST_RESUME */
-	const char *lazy_addr;	    /* post-copy: pages come from this page server */
+	const char *dumpdir;	 /* NULL: DUMPDIR/CTID */
+	enum vz_cpt_stage stage; /* VZ_CPT_ALL, VZ_RST_UNDUMP or VZ_RST_RESUME */
+	const char *lazy_addr;	 /* post-copy: pages come from this page server */
 	int lazy_port;
 	uint64_t *ret_frozen_ms; /* may be NULL: time the processes were not running */
 };

@@ -44,9 +44,8 @@ static void master_of(const char *ifname, char *buf, size_t size)
 int mig_netif_scan(pid_t init, const char *dir, vz_error *err)
 {
 	cleanup_free char *netns = vz_strdup_printf("--net=/proc/%d/ns/net", (int)init);
-	char *argv[] = {"/usr/bin/nsenter", netns, "/usr/sbin/ip",
-			"-o",		    "link", "show",
-			"type",		    "veth", NULL};
+	char *argv[] = {
+	    "/usr/bin/nsenter", netns, "/usr/sbin/ip", "-o", "link", "show", "type", "veth", NULL};
 	cleanup_free char *out = NULL, *text = vz_xstrdup(""), *path = NULL;
 	char *save = NULL;
 	bool ok = false;
@@ -66,7 +65,8 @@ int mig_netif_scan(pid_t init, const char *dir, vz_error *err)
 				       "namespace; it cannot be recreated on restore",
 				       inner);
 		master_of(outer, bridge, sizeof(bridge));
-		next = vz_strdup_printf("%s%s %s %s\n", text, inner, outer, bridge[0] ? bridge : "-");
+		next =
+		    vz_strdup_printf("%s%s %s %s\n", text, inner, outer, bridge[0] ? bridge : "-");
 		free(text);
 		text = next;
 	}

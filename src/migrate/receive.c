@@ -100,12 +100,11 @@ static json_t *blockers(struct receiver *r, struct vz_kvfile *kv)
 		json_array_append_new(
 		    b, json_sprintf("destination: CTID %s is already used (%s)", r->ctid, conf));
 	if (vz_path_exists(r->private_dir))
-		json_array_append_new(b, json_sprintf("destination: private area `%s` exists",
-						      r->private_dir));
+		json_array_append_new(
+		    b, json_sprintf("destination: private area `%s` exists", r->private_dir));
 	if (a && strcmp(a, u.machine))
-		json_array_append_new(b,
-				      json_sprintf("destination: architecture %s, source %s",
-						   u.machine, a));
+		json_array_append_new(
+		    b, json_sprintf("destination: architecture %s, source %s", u.machine, a));
 	if (json_is_true(json_object_get(r->hello, "online"))) {
 		struct vz_criu_info ci;
 		vz_criu_info(r->g, &ci, NULL);
@@ -131,8 +130,8 @@ static json_t *blockers(struct receiver *r, struct vz_kvfile *kv)
  * that a vzd killed half way cleans up when it starts (mig_reconcile). */
 static int write_marker(struct receiver *r, vz_error *err)
 {
-	cleanup_free char *text = vz_strdup_printf("%s\n%s\n%d\n", r->partial, r->dumpdir,
-						   r->created);
+	cleanup_free char *text =
+	    vz_strdup_printf("%s\n%s\n%d\n", r->partial, r->dumpdir, r->created);
 	if (vz_mkdir_p(r->g->run_dir, 0755, err) < 0)
 		return -1;
 	return vz_write_file_atomic(r->marker, text, strlen(text), 0600, err);
@@ -178,8 +177,16 @@ static int on_hello(struct receiver *r, bool *ret_dry, vz_error *err)
 
 static int on_fs(struct receiver *r, vz_error *err)
 {
-	char *argv[] = {"/bin/tar", "-C", r->partial, "--numeric-owner", "--xattrs", "--acls",
-			"--listed-incremental=/dev/null", "-xpf", "-", NULL};
+	char *argv[] = {"/bin/tar",
+			"-C",
+			r->partial,
+			"--numeric-owner",
+			"--xattrs",
+			"--acls",
+			"--listed-incremental=/dev/null",
+			"-xpf",
+			"-",
+			NULL};
 
 	if (vz_mkdir_p(r->partial, 0755, err) < 0 || mig_recv_cmd_input(&r->chan, argv, err) < 0)
 		return vz_error_wrap(err, "receive the private area");
@@ -266,7 +273,8 @@ void mig_reconcile(const struct vz_global_conf *g,
 		struct receiver r = {.g = g};
 		int created = 0;
 		size_t n;
-		if (len <= 9 || len - 9 >= sizeof(ctid) || strcmp(de->d_name + len - 9, ".incoming"))
+		if (len <= 9 || len - 9 >= sizeof(ctid) ||
+		    strcmp(de->d_name + len - 9, ".incoming"))
 			continue;
 		memcpy(ctid, de->d_name, len - 9);
 		ctid[len - 9] = '\0';
@@ -340,8 +348,8 @@ static int serve(struct receiver *r, void (*started)(void *, const char *), void
 int vz_migrate_receive(const struct vz_global_conf *g, int in, int out,
 		       void (*started)(void *data, const char *ctid), void *data, vz_error *err)
 {
-	struct receiver r = {.g = g, .chan = {.in = in, .out = out, .timeout_ms = 120000},
-			     .lock_fd = -1};
+	struct receiver r = {
+	    .g = g, .chan = {.in = in, .out = out, .timeout_ms = 120000}, .lock_fd = -1};
 	bool dry = false;
 	int rc;
 

@@ -110,9 +110,9 @@ static int hello(struct sender *s, bool running, json_t **ret, vz_error *err)
 	if (s->o->online)
 		vz_criu_info(s->g, &ci, NULL);
 	m = json_pack("{s:s, s:i, s:s, s:s, s:s, s:b, s:b, s:b, s:s?, s:b}", "op", "hello", "v", 1,
-		      "ctid", s->ctid, "new_id", s->o->new_id ? s->o->new_id : s->ctid, "conf", conf,
-		      "online", s->o->online, "running", running, "dry_run", s->o->dry_run, "criu",
-		      ci.version, "keep_dst", s->o->keep_dst);
+		      "ctid", s->ctid, "new_id", s->o->new_id ? s->o->new_id : s->ctid, "conf",
+		      conf, "online", s->o->online, "running", running, "dry_run", s->o->dry_run,
+		      "criu", ci.version, "keep_dst", s->o->keep_dst);
 	json_object_set_new(m, "arch", json_string(arch()));
 	vz_criu_info_free(&ci);
 	if (mig_send_json(&s->chan, m, err) < 0)
@@ -138,8 +138,8 @@ static void local_blockers(struct sender *s, bool running, json_t *blockers)
 	vz_criu_info(s->g, &ci, NULL);
 	if (!ci.version || !ci.check_ok) {
 		json_array_append_new(
-		    blockers, json_sprintf("source: CRIU `%s` is not usable (vzctl criu-check)",
-					   s->g->criu));
+		    blockers,
+		    json_sprintf("source: CRIU `%s` is not usable (vzctl criu-check)", s->g->criu));
 	} else {
 		cleanup_free char *dir = vz_strdup_printf("%s.dryrun", s->dumpdir);
 		struct vz_cpt_opts co = {.dumpdir = dir, .stage = VZ_CPT_ALL, .keep_running = true};
@@ -205,7 +205,8 @@ static int transfer(struct sender *s, bool running, vz_error *err)
 			return -1;
 		stage_end(s, "images");
 	}
-	stage_begin(s, s->o->online ? "Restoring at the destination" : "Starting at the destination");
+	stage_begin(s,
+		    s->o->online ? "Restoring at the destination" : "Starting at the destination");
 	if (request(s, s->o->online ? "restore" : "start", NULL, err) < 0)
 		return -1;
 	stage_end(s, s->o->online ? "restore" : "start");
@@ -259,8 +260,8 @@ static int check_source(struct sender *s, bool *ret_running, vz_error *err)
 	return 0;
 }
 
-int vz_ct_migrate(const struct vz_global_conf *g, const char *ctid,
-		  const struct vz_migrate_opts *o, json_t **ret_report, vz_error *err)
+int vz_ct_migrate(const struct vz_global_conf *g, const char *ctid, const struct vz_migrate_opts *o,
+		  json_t **ret_report, vz_error *err)
 {
 	struct sender s = {.g = g, .ctid = ctid, .o = o, .chan = {.in = -1, .out = -1}};
 	json_t *report = json_object(), *reply = NULL;

@@ -255,9 +255,8 @@ int mig_recv_cmd_input(struct mig_chan *c, char *const argv[], vz_error *err)
 	}
 	json_decref(end);
 	if (!sink_ok || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		return vz_fail(err, VZ_FS_NO_DISK_SPACE,
-			       "`%s` failed with status %d (disk full?)", argv[0],
-			       vz_child_exit_code(status));
+		return vz_fail(err, VZ_FS_NO_DISK_SPACE, "`%s` failed with status %d (disk full?)",
+			       argv[0], vz_child_exit_code(status));
 	return 0;
 }
 

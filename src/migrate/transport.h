@@ -19,10 +19,10 @@
 #define MIG_FRAME_MAX (1u << 20)
 
 struct mig_chan {
-	int in, out;	  /* read / write ends (may be the same socket) */
-	pid_t ssh;	  /* the ssh process on the source, 0 on the destination */
-	int timeout_ms;	  /* for each read; a dead peer is noticed */
-	uint64_t sent;	  /* data bytes sent, for progress */
+	int in, out;	/* read / write ends (may be the same socket) */
+	pid_t ssh;	/* the ssh process on the source, 0 on the destination */
+	int timeout_ms; /* for each read; a dead peer is noticed */
+	uint64_t sent;	/* data bytes sent, for progress */
 	void (*progress)(void *data, const char *msg);
 	void *pdata;
 };
