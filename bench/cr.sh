@@ -132,7 +132,27 @@ criu_restore_by_hand() {
 			cat "$c$parent/cpuset.mems" >"$c$parent/$CT/cpuset.mems"
 	done
 	rm -f "$A/dump/$CT/vz-restore.pid"
+	# /dev is an external mount for CRIU: a tmpfs with the recorded layout,
+	# as vz prepares it (src/migrate/devfs.c).
+	devpath=$(echo "$1" | sed -n 's/.*--external=mnt\[vzdev\]:\([^ ]*\).*/\1/p')
+	if [ -n "$devpath" ]; then
+		uid=$(sed -n 's/^LOCAL_UID="*\([0-9]*\)"*/\1/p' "$A/conf/$CT.conf")
+		gid=$(sed -n 's/^LOCAL_GID="*\([0-9]*\)"*/\1/p' "$A/conf/$CT.conf")
+		mkdir -p "$devpath"
+		mount -t tmpfs -o "mode=755,size=64k,uid=$uid,gid=$gid,nosuid,noexec,strictatime" vzdev "$devpath"
+		while read -r t n target; do
+			case $t in
+			d) mkdir -p "$devpath/$n" ;;
+			f) : >"$devpath/$n" ;;
+			l) ln -s "$target" "$devpath/$n" ;;
+			esac
+			chown -h "$uid:$gid" "$devpath/$n"
+		done <"$A/dump/$CT/vz-dev"
+	fi
 	sh -c "for c in /sys/fs/cgroup/*/$parent/$CT; do echo \$\$ >\$c/cgroup.procs; done; exec $1"
+	rc=$?
+	[ -n "$devpath" ] && umount -l "$devpath" && rmdir "$devpath"
+	return $rc
 }
 
 ROWS=()
