@@ -13,6 +13,8 @@ PACKAGES=(
 	iproute2 util-linux passwd libc6-dev
 	# networking tests and bench/net.sh (observe with ip, ping; measure with iperf3)
 	iproute2 iputils-ping iperf3
+	# migration: ssh transport (sshd for the two-host tests), tar streams, iproute2 for veths
+	openssh-client openssh-server tar iproute2
 	# OS templates
 	busybox-static debootstrap tar gzip
 	# resource management: image-backed private areas, the container's /proc view
@@ -35,3 +37,6 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 # Containers show their own limits in /proc through lxcfs.
 "$(dirname "$0")/lxcfs.sh" || echo "deps.sh: lxcfs not running; containers will see host /proc figures" >&2
+# CRIU >= 4.1 for checkpoint/restore and migration, in a private prefix
+# (Debian 12's criu fails on kernels >= 6.13).  Without it those tests skip.
+"$(dirname "$0")/install-criu.sh" || echo "deps.sh: CRIU not installed; checkpoint tests will skip" >&2

@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <libgen.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -19,6 +20,7 @@
 
 #include "cli/cli.h"
 #include "cli/client.h"
+#include "cli/vzctl-migrate.h"
 #include "config/values.h"
 #include "lib/cleanup.h"
 #include "lib/util.h"
@@ -764,6 +766,7 @@ static void usage(FILE *out)
 		"       vzctl --version | --help | help COMMAND\n\nCommands:\n");
 	for (size_t i = 0; i < VZ_ARRAY_SIZE(commands); i++)
 		fprintf(out, "  %-8s %s\n", commands[i].name, commands[i].args);
+	vzctl_migrate_usage(out);
 	fprintf(out,
 		"\nThe global configuration is --vz-conf, else $VZ_CONF, else /etc/vz/vz.conf.\n"
 		"`vzctl COMMAND --help` describes each command; see vzctl(8).\n");
@@ -818,13 +821,24 @@ int main(int argc, char **argv)
 {
 	struct cli cli = {.prog = "vzctl"};
 	const struct command *cmd;
-	int first = parse_global(&cli, argc, argv);
+	int first, rc;
+
+	/* vzmigrate is vzctl under another name: `vzmigrate [options] DEST CTID`. */
+	if (!strcmp(basename(argv[0]), "vzmigrate")) {
+		argv[0] = (char *)"vzmigrate";
+		optind = 0;
+		return vzctl_migrate_command(&cli, argc, argv, &rc) ? rc : VZ_INVALID_PARAMETER_SYNTAX;
+	}
+	first = parse_global(&cli, argc, argv);
 
 	if (first >= argc) {
 		usage(stderr);
 		return VZ_INVALID_PARAMETER_SYNTAX;
 	}
 	cmd = find_command(argv[first]);
+	optind = 0;
+	if (!cmd && vzctl_migrate_command(&cli, argc - first, argv + first, &rc))
+		return rc;
 	if (!cmd) {
 		fprintf(stderr, "vzctl: unknown command `%s`\n", argv[first]);
 		usage(stderr);

@@ -72,6 +72,8 @@ static const struct conf_key global_keys[] = {
     G("NEIGHBOUR_DEVS", F_WORDS, neighbour_devs),
     G("VIRT_SYSINFO", F_BOOL, virt_sysinfo, .def = "yes"),
     G("LXCFS_DIR", F_PATH, lxcfs_dir, .def = "/var/lib/lxcfs"),
+    G("CRIU", F_PATH, criu, .def = "/usr/local/lib/vz/criu/criu"),
+    G("MIGRATE_SSH", F_STRING, migrate_ssh, .def = "ssh -o BatchMode=yes"),
 };
 
 static const struct conf_key ct_keys[] = {

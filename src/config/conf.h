@@ -43,6 +43,8 @@ struct vz_global_conf {
 	char **neighbour_devs;	 /* NEIGHBOUR_DEVS: proxy ARP/NDP for routed addresses */
 	bool virt_sysinfo;	 /* VIRT_SYSINFO: container sysinfo() via seccomp notify */
 	char *lxcfs_dir;	 /* LXCFS_DIR: where lxcfs is mounted */
+	char *criu;		 /* CRIU: the criu binary (or its wrapper) */
+	char *migrate_ssh;	 /* MIGRATE_SSH: ssh command line to reach a destination */
 	struct vz_kvfile *kv;
 };
 

@@ -433,5 +433,5 @@ const struct handler *vzd_find_handler(const char *op)
 	for (size_t i = 0; i < VZ_ARRAY_SIZE(handlers); i++)
 		if (!strcmp(handlers[i].op, op))
 			return &handlers[i];
-	return NULL;
+	return vzd_find_migrate_handler(op);
 }

@@ -45,6 +45,8 @@ struct handler {
 };
 
 const struct handler *vzd_find_handler(const char *op);
+/* Checkpoint/restore and migration ops (handlers-migrate.c); NULL if none. */
+const struct handler *vzd_find_migrate_handler(const char *op);
 
 /* Resource accounting (stats.c): the `stats` request, and the usage
  * fields (NAME_held, NAME_failcnt, cpu_usage_ms, ...) of a list entry. */

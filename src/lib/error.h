@@ -26,6 +26,8 @@ enum vz_exit {
 	VZ_SET_CAP = 13,		  /* capability setting failed */
 	VZ_NOVECONFIG = 14,		  /* container config file not found */
 	VZ_EXEC_TIMEOUT = 15,		  /* timeout on vzctl exec */
+	VZ_CHKPNT_ERROR = 16,		  /* checkpointing failed */
+	VZ_RESTORE_ERROR = 17,		  /* restore failed */
 	VZ_INVALID_PARAMETER_SYNTAX = 20, /* invalid command line parameter */
 	VZ_INVALID_PARAMETER_VALUE = 21,  /* invalid value for a parameter */
 	VZ_VE_ROOT_NOTSET = 22,		  /* VE_ROOT not set */

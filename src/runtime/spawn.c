@@ -56,8 +56,11 @@ struct join {
  * namespace, then become its root. */
 static int join_container(const struct join *j, vz_error *err)
 {
+	/* CLONE_NEWTIME too: a container restored by CRIU lives in a time
+	 * namespace of its own, and a process left in ours could not be
+	 * checkpointed with it again. */
 	int flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET |
-		    CLONE_NEWCGROUP;
+		    CLONE_NEWCGROUP | CLONE_NEWTIME;
 
 	if (!j->privileged)
 		flags |= CLONE_NEWUSER;

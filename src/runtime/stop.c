@@ -12,6 +12,7 @@
 #include "lib/cleanup.h"
 #include "lib/syscalls.h"
 #include "lib/util.h"
+#include "migrate/migrate.h"
 #include "netns/netns.h"
 #include "runtime/internal.h"
 #include "storage/storage.h"
@@ -169,6 +170,7 @@ void vz_reconcile(const struct vz_global_conf *g,
 	vz_error e = {0};
 
 	sweep_destroyed(g, report, data);
+	mig_reconcile(g, report, data);
 	if (vz_ct_list(g, &ids, &e) < 0) {
 		if (report)
 			report(data, NULL, &e);
