@@ -7,7 +7,10 @@ set -euo pipefail
 dir=/var/lib/lxcfs
 command -v lxcfs >/dev/null || { echo "lxcfs.sh: lxcfs is not installed" >&2; exit 1; }
 if grep -q " $dir fuse.lxcfs " /proc/self/mounts; then
-	exit 0
+	# A mount whose lxcfs died answers ENOTCONN: drop it and start again.
+	stat -t "$dir/proc/meminfo" >/dev/null 2>&1 && exit 0
+	echo "lxcfs.sh: lxcfs on $dir no longer answers; restarting it" >&2
+	umount -l "$dir"
 fi
 mkdir -p "$dir"
 # -l: virtualize loadavg; --enable-cfs: CPUs from the CFS quota (CPULIMIT,
