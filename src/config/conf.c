@@ -68,6 +68,10 @@ static const struct conf_key global_keys[] = {
     G("BRIDGE_ADDRESS", F_IPLIST, bridge_address),
     G("BRIDGE_NAT", F_BOOL, bridge_nat, .def = "no"),
     G("NEIGHBOUR_DEVS", F_WORDS, neighbour_devs),
+    G("QEMU", F_PATH, qemu, .def = "/usr/bin/qemu-system-x86_64"),
+    G("VM_USER", F_NAME, vm_user, .def = "vz-qemu"),
+    G("VM_ACCEL", F_NAME, vm_accel, .def = "auto"),
+    G("VM_PROBE_TIMEOUT", F_U32, vm_probe_timeout, .min = 1, .max = 600, .def = "15"),
 };
 
 static const struct conf_key ct_keys[] = {
@@ -100,6 +104,10 @@ static const struct conf_key ct_keys[] = {
     C("SECCOMP_PROFILE", F_STRING, seccomp_profile, .check = vz_seccomp_name_check),
     C("NO_NEW_PRIVS", F_BOOL, no_new_privs, .def = "no"),
     C("MAC_FILTER", F_BOOL, mac_filter, .def = "yes"),
+    C("VMTYPE", F_NAME, vmtype),
+    C("RAM", F_U32, ram, .min = 16, .max = 1048576, .def = "256"),
+    C("IOLIMIT", F_U32, iolimit, .min = 0, .max = UINT32_MAX, .def = "0"),
+    C("IOPSLIMIT", F_U32, iopslimit, .min = 0, .max = UINT32_MAX, .def = "0"),
 };
 
 static void free_field(void *base, const struct conf_key *k)

@@ -41,6 +41,10 @@ struct vz_global_conf {
 	char **bridge_address;	 /* BRIDGE_ADDRESS: the bridge's own v4 and/or v6 CIDR */
 	bool bridge_nat;	 /* BRIDGE_NAT: masquerade the bridge's IPv4 subnet */
 	char **neighbour_devs;	 /* NEIGHBOUR_DEVS: proxy ARP/NDP for routed addresses */
+	char *qemu;		 /* QEMU: qemu-system binary for VMs */
+	char *vm_user;		 /* VM_USER: the unprivileged user QEMU runs as */
+	char *vm_accel;		 /* VM_ACCEL: auto, kvm or tcg */
+	uint32_t vm_probe_timeout; /* VM_PROBE_TIMEOUT: seconds for the KVM probe */
 	struct vz_kvfile *kv;
 };
 
@@ -78,6 +82,10 @@ struct vz_ct_conf {
 	char *seccomp_profile; /* SECCOMP_PROFILE: a profile name or path (NULL: vz.conf's) */
 	bool no_new_privs;     /* NO_NEW_PRIVS: set no_new_privs on init and exec'd processes */
 	bool mac_filter; /* MAC_FILTER: anti-spoofing rules on the NICs (default yes) */
+	char *vmtype;	 /* VMTYPE: "vm" for a QEMU virtual machine, else a container */
+	uint32_t ram;	 /* RAM: VM guest memory in MiB */
+	uint32_t iolimit;   /* IOLIMIT: VM disk bytes/s, 0 = unlimited */
+	uint32_t iopslimit; /* IOPSLIMIT: VM disk operations/s, 0 = unlimited */
 	uint64_t set_mask;
 	struct vz_kvfile *kv;
 	/* What the fields above inherit from vz.conf, copied so that

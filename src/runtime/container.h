@@ -59,6 +59,8 @@ struct vz_create_opts {
 	const char *private_path;	   /* VE_PRIVATE override */
 	const char *root_path;		   /* VE_ROOT override */
 	const char *local_uid, *local_gid; /* overrides of the default id range */
+	const char *vmtype;		   /* "vm": a QEMU virtual machine (src/vm) */
+	const char *diskspace;		   /* DISKSPACE (a VM's disk image size) */
 };
 
 /* Progress messages for long operations; may be NULL. */

@@ -1,0 +1,147 @@
+/* The QEMU command line and the kernel command line of a VM (pure
+ * functions of its config, unit-tested in tests/unit/test-vm.c). */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/cleanup.h"
+#include "lib/util.h"
+#include "vm/vm.h"
+
+struct argv {
+	char **v;
+	size_t n;
+};
+
+static void add(struct argv *a, char *s)
+{
+	a->v = vz_xrealloc(a->v, (a->n + 2) * sizeof(char *));
+	a->v[a->n++] = s;
+	a->v[a->n] = NULL;
+}
+
+static void add2(struct argv *a, const char *opt, char *val)
+{
+	add(a, vz_xstrdup(opt));
+	add(a, val);
+}
+
+char **vz_vm_qemu_argv(const struct vz_vm_spec *s)
+{
+	struct argv a = {0};
+	cleanup_free char *throttle = vz_xstrdup("");
+
+	add(&a, vz_xstrdup(s->qemu));
+	add2(&a, "-name", vz_strdup_printf("vz-%s,debug-threads=on", s->name));
+	add2(&a, "-machine", vz_strdup_printf("q35,accel=%s", s->kvm ? "kvm" : "tcg"));
+	if (s->kvm)
+		add2(&a, "-cpu", vz_xstrdup("host"));
+	add2(&a, "-smp", vz_strdup_printf("%u", s->cpus ? s->cpus : 1));
+	add2(&a, "-m", vz_strdup_printf("%u", s->ram_mb));
+	/* Nothing the config does not ask for: no default NIC, VGA, floppy. */
+	add(&a, vz_xstrdup("-nodefaults"));
+	add(&a, vz_xstrdup("-no-user-config"));
+	add2(&a, "-display", vz_xstrdup("none"));
+	/* A guest reboot ends QEMU like a poweroff; vz starts it again. */
+	add(&a, vz_xstrdup("-no-reboot"));
+	/* QEMU is unprivileged already (vz drops to VM_USER before exec) and
+	 * never needs to fork, exec or change ids: deny all of it. */
+	add2(&a, "-sandbox",
+	     vz_xstrdup("on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny"));
+	add2(&a, "-kernel", vz_xstrdup(s->kernel));
+	add2(&a, "-initrd", vz_xstrdup(s->initrd));
+	add2(&a, "-append", vz_xstrdup(s->append));
+	if (s->iolimit) {
+		char *t = vz_strdup_printf("%s,throttling.bps-total=%llu", throttle,
+					   (unsigned long long)s->iolimit);
+		free(throttle);
+		throttle = t;
+	}
+	if (s->iopslimit) {
+		char *t = vz_strdup_printf("%s,throttling.iops-total=%llu", throttle,
+					   (unsigned long long)s->iopslimit);
+		free(throttle);
+		throttle = t;
+	}
+	add2(&a, "-drive",
+	     vz_strdup_printf("file=%s,if=none,id=disk0,format=raw,cache=none,aio=threads%s", s->disk,
+			      throttle));
+	add2(&a, "-device", vz_xstrdup("virtio-blk-pci,drive=disk0,id=vda"));
+	for (size_t i = 0; i < s->n_nics; i++) {
+		add2(&a, "-netdev",
+		     vz_strdup_printf("tap,id=net%zu,ifname=%s,script=no,downscript=no", i,
+				      s->nics[i].ifname));
+		add2(&a, "-device",
+		     vz_strdup_printf("virtio-net-pci,netdev=net%zu,mac=%s", i, s->nics[i].mac));
+	}
+	/* Serial console: a socket for `vzctl console`, everything logged. */
+	add2(&a, "-chardev",
+	     vz_strdup_printf("socket,id=con0,path=%s/console.sock,server=on,wait=off,"
+			      "logfile=%s/console.log,logappend=on",
+			      s->run_dir, s->run_dir));
+	add2(&a, "-serial", vz_xstrdup("chardev:con0"));
+	/* Guest agent channel (vzctl exec). */
+	add2(&a, "-chardev",
+	     vz_strdup_printf("socket,id=qga0,path=%s/qga.sock,server=on,wait=off", s->run_dir));
+	add2(&a, "-device", vz_xstrdup("virtio-serial-pci"));
+	add2(&a, "-device", vz_xstrdup("virtserialport,chardev=qga0,name=org.qemu.guest_agent.0"));
+	add2(&a, "-qmp", vz_strdup_printf("unix:%s/qmp.sock,server=on,wait=off", s->run_dir));
+	add2(&a, "-pidfile", vz_strdup_printf("%s/qemu.pid", s->run_dir));
+	return a.v;
+}
+
+/* "a b c" -> "a,b,c" for one kernel parameter. */
+static char *commas(char **v)
+{
+	cleanup_free char *s = vz_strv_join((const char *const *)v, SIZE_MAX, ",");
+	return vz_xstrdup(s);
+}
+
+char *vz_vm_kernel_cmdline(const struct vz_ct_conf *c)
+{
+	char *s = vz_xstrdup("console=ttyS0 panic=-1 quiet");
+	char *t;
+
+	if (c->hostname) {
+		t = vz_strdup_printf("%s vz.hostname=%s", s, c->hostname);
+		free(s);
+		s = t;
+	}
+	if (c->ip_address && c->ip_address[0]) {
+		cleanup_free char *ips = commas(c->ip_address);
+		t = vz_strdup_printf("%s vz.ip=%s", s, ips);
+		free(s);
+		s = t;
+	}
+	if (c->nameserver && c->nameserver[0]) {
+		cleanup_free char *ns = commas(c->nameserver);
+		t = vz_strdup_printf("%s vz.ns=%s", s, ns);
+		free(s);
+		s = t;
+	}
+	return s;
+}
+
+void vz_vm_mac(const struct vz_ct_conf *c, size_t idx, char ret[18])
+{
+	unsigned long id = strtoul(c->ctid, NULL, 10);
+
+	if (idx < c->n_netif && c->netif[idx].mac) {
+		snprintf(ret, 18, "%s", c->netif[idx].mac);
+		return;
+	}
+	/* 02:... is locally administered: never a vendor's address. */
+	snprintf(ret, 18, "02:%02lx:%02lx:%02lx:%02lx:%02zx", (id >> 24) & 0xff, (id >> 16) & 0xff,
+		 (id >> 8) & 0xff, id & 0xff, idx & 0xff);
+}
+
+void vz_vm_tap_name(const struct vz_ct_conf *c, size_t idx, char ret[16])
+{
+	if (idx < c->n_netif && c->netif[idx].host_ifname) {
+		snprintf(ret, 16, "%s", c->netif[idx].host_ifname);
+		return;
+	}
+	snprintf(ret, 16, "vz%.10st%zu", c->ctid, idx % 10);
+}
