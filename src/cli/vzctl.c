@@ -19,6 +19,7 @@
 
 #include "cli/cli.h"
 #include "cli/client.h"
+#include "cli/console.h"
 #include "config/values.h"
 #include "lib/cleanup.h"
 #include "lib/util.h"
@@ -149,6 +150,8 @@ static int cmd_create(struct cli *cli, const struct command *cmd, int argc, char
 	    {"root", required_argument, NULL, 'r'},
 	    {"local_uid", required_argument, NULL, 'u'},
 	    {"local_gid", required_argument, NULL, 'g'},
+	    {"vmtype", required_argument, NULL, 'T'},
+	    {"diskspace", required_argument, NULL, 'd'},
 	    HELP_OPT,
 	    END_OPT,
 	};
@@ -179,6 +182,12 @@ static int cmd_create(struct cli *cli, const struct command *cmd, int argc, char
 			break;
 		case 'g':
 			key = "local_gid";
+			break;
+		case 'T':
+			key = "vmtype";
+			break;
+		case 'd':
+			key = "diskspace";
 			break;
 		case 'i':
 			json_array_append_new(ips, json_string(optarg));
@@ -299,9 +308,24 @@ static int cmd_status(struct cli *cli, const struct command *cmd, int argc, char
 		       json_is_true(json_object_get(result, "exist")) ? "exist" : "deleted",
 		       json_is_true(json_object_get(result, "mounted")) ? "mounted" : "unmounted",
 		       json_is_true(json_object_get(result, "running")) ? "running" : "down");
+		vm_status_lines(result);
 	}
 	json_decref(result);
 	return 0;
+}
+
+/* A VM's status says how it runs: paused, and TCG instead of KVM. */
+static void vm_status_lines(json_t *result)
+{
+	const char *accel = json_string_value(json_object_get(result, "accel"));
+	const char *notice = json_string_value(json_object_get(result, "notice"));
+
+	if (!accel)
+		return;
+	printf("VM acceleration %s%s\n", accel,
+	       json_is_true(json_object_get(result, "paused")) ? ", suspended" : "");
+	if (notice)
+		printf("Notice: %s\n", notice);
 }
 
 /* ---- exec / exec2 ----------------------------------------------------- */
@@ -485,6 +509,30 @@ static int cmd_enter(struct cli *cli, const struct command *cmd, int argc, char 
 	return rc;
 }
 
+/* ---- console (VMs) ------------------------------------------------------ */
+
+static int on_console(void *data, json_t *msg, int fd)
+{
+	if (!json_is_true(json_object_get(msg, "console")) || fd < 0)
+		return -1;
+	vz_console_relay(fd);
+	close(fd);
+	return 0;
+}
+
+static int cmd_console(struct cli *cli, const struct command *cmd, int argc, char **argv)
+{
+	const char *ctid;
+	int rc = simple_opts(cli, cmd, argc, argv, false);
+
+	if (rc)
+		return rc < 0 ? 0 : rc;
+	rc = take_ctid(cli, cmd, argc, argv, false, &ctid);
+	if (rc)
+		return rc;
+	return call(cli, vz_client_request("console", ctid, NULL), NULL, 0, on_console, NULL, NULL);
+}
+
 /* ---- set -------------------------------------------------------------- */
 
 /* How a vzctl option maps onto a CTID.conf key. */
@@ -529,6 +577,8 @@ static const struct set_option set_options[] = {
     {"devnodes", "DEVNODES", "add", ""},
     {"seccomp-profile", "SECCOMP_PROFILE", "set", ""},
     {"no-new-privs", "NO_NEW_PRIVS", "set", ""},
+    {"iolimit", "IOLIMIT", "set", ""},
+    {"iopslimit", "IOPSLIMIT", "set", ""},
 };
 
 static json_t *set_param(const struct set_option *o, const char *value)
@@ -633,7 +683,9 @@ static const struct command commands[] = {
      "  --private PATH     private area (default VE_PRIVATE)\n"
      "  --root PATH        mount point (default VE_ROOT)\n"
      "  --local_uid UID    host uid of container root (default USERNS_BASE + CTID*USERNS_SIZE)\n"
-     "  --local_gid GID    host gid of container root\n"},
+     "  --local_gid GID    host gid of container root\n"
+     "  --vmtype ct|vm     vm: a QEMU virtual machine with a disk image from the template\n"
+     "  --diskspace SIZE   disk size (a VM's image; default 2G)\n"},
     {"start", cmd_simple, "CTID", "Start a container.\n"},
     {"stop", cmd_stop, "CTID [--fast] [--timeout SECONDS]",
      "Stop a container: run /sbin/halt inside, wait, then kill what is left.\n"
@@ -669,7 +721,12 @@ static const struct command commands[] = {
      "  --diskspace B[:L] --diskinodes B[:L]      (sizes take K/M/G/T or `unlimited`)\n"
      "  --capability NAME:on|off --features NAME:on|off (nesting bpf perf userfaultfd keyctl)\n"
      "  --devices c|b:MAJOR:MINOR:r|w|rw|none --devnodes NAME:r|w|rw|none\n"
-     "  --seccomp-profile NAME|PATH --no-new-privs yes|no  (take effect at the next start)\n"},
+     "  --seccomp-profile NAME|PATH --no-new-privs yes|no  (take effect at the next start)\n"
+     "  --iolimit BYTES/s --iopslimit N          (VMs: disk throttling, applied live)\n"},
+    {"suspend", cmd_simple, "CTID", "Pause a VM's vCPUs in place (QMP stop).\n"},
+    {"resume", cmd_simple, "CTID", "Continue a suspended VM (QMP cont).\n"},
+    {"console", cmd_console, "CTID",
+     "Attach to a VM's serial console; type Esc then . to detach.\n"},
     {"help", cmd_help, "[COMMAND]", "Show help.\n"},
 };
 

@@ -105,7 +105,6 @@ static const struct conf_key ct_keys[] = {
     C("NO_NEW_PRIVS", F_BOOL, no_new_privs, .def = "no"),
     C("MAC_FILTER", F_BOOL, mac_filter, .def = "yes"),
     C("VMTYPE", F_NAME, vmtype),
-    C("RAM", F_U32, ram, .min = 16, .max = 1048576, .def = "256"),
     C("IOLIMIT", F_U32, iolimit, .min = 0, .max = UINT32_MAX, .def = "0"),
     C("IOPSLIMIT", F_U32, iopslimit, .min = 0, .max = UINT32_MAX, .def = "0"),
 };

@@ -83,7 +83,6 @@ struct vz_ct_conf {
 	bool no_new_privs;     /* NO_NEW_PRIVS: set no_new_privs on init and exec'd processes */
 	bool mac_filter; /* MAC_FILTER: anti-spoofing rules on the NICs (default yes) */
 	char *vmtype;	 /* VMTYPE: "vm" for a QEMU virtual machine, else a container */
-	uint32_t ram;	 /* RAM: VM guest memory in MiB */
 	uint32_t iolimit;   /* IOLIMIT: VM disk bytes/s, 0 = unlimited */
 	uint32_t iopslimit; /* IOPSLIMIT: VM disk operations/s, 0 = unlimited */
 	uint64_t set_mask;

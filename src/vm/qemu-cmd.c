@@ -124,6 +124,21 @@ char *vz_vm_kernel_cmdline(const struct vz_ct_conf *c)
 	return s;
 }
 
+#define DEFAULT_RAM_MB 256
+#define MIN_RAM_MB     64
+
+unsigned vz_vm_ram_mb(const struct vz_ct_conf *c)
+{
+	uint64_t mb;
+
+	if (c->physpages.limit == VZ_UNLIMITED)
+		return DEFAULT_RAM_MB;
+	mb = c->physpages.limit * VZ_PAGE_SIZE >> 20;
+	if (mb < MIN_RAM_MB)
+		return MIN_RAM_MB;
+	return mb > 1U << 20 ? 1U << 20 : (unsigned)mb;
+}
+
 void vz_vm_mac(const struct vz_ct_conf *c, size_t idx, char ret[18])
 {
 	unsigned long id = strtoul(c->ctid, NULL, 10);

@@ -336,7 +336,7 @@ int vz_vm_start(const struct vz_global_conf *g, const char *ctid, vz_error *err)
 	    .qemu = g->qemu,
 	    .kvm = accel.kvm,
 	    .cpus = c->cpus ? c->cpus : 1,
-	    .ram_mb = c->ram,
+	    .ram_mb = vz_vm_ram_mb(c),
 	    .kernel = kernel,
 	    .initrd = initrd,
 	    .append = append,

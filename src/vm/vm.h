@@ -52,6 +52,8 @@ char **vz_vm_qemu_argv(const struct vz_vm_spec *s);
 /* The kernel command line carrying HOSTNAME, IP_ADDRESS and NAMESERVER to
  * the kit's initramfs (vz.hostname=, vz.ip=, vz.ns=).  Caller frees. */
 char *vz_vm_kernel_cmdline(const struct vz_ct_conf *c);
+/* Guest RAM: PHYSPAGES's limit (vzctl --ram), 256 MiB when unlimited. */
+unsigned vz_vm_ram_mb(const struct vz_ct_conf *c);
 /* The guest MAC of NIC @idx: NETIF's mac if given, else one derived from the
  * CTID (locally administered, so it never collides with real hardware). */
 void vz_vm_mac(const struct vz_ct_conf *c, size_t idx, char ret[18]);
