@@ -280,6 +280,20 @@ static int cmd_stop(struct cli *cli, const struct command *cmd, int argc, char *
 	return rc;
 }
 
+/* A VM's status says how it runs: paused, and TCG instead of KVM. */
+static void vm_status_lines(json_t *result)
+{
+	const char *accel = json_string_value(json_object_get(result, "accel"));
+	const char *notice = json_string_value(json_object_get(result, "notice"));
+
+	if (!accel)
+		return;
+	printf("VM acceleration %s%s\n", accel,
+	       json_is_true(json_object_get(result, "paused")) ? ", suspended" : "");
+	if (notice)
+		printf("Notice: %s\n", notice);
+}
+
 /* ---- status ----------------------------------------------------------- */
 
 static int cmd_status(struct cli *cli, const struct command *cmd, int argc, char **argv)
@@ -312,20 +326,6 @@ static int cmd_status(struct cli *cli, const struct command *cmd, int argc, char
 	}
 	json_decref(result);
 	return 0;
-}
-
-/* A VM's status says how it runs: paused, and TCG instead of KVM. */
-static void vm_status_lines(json_t *result)
-{
-	const char *accel = json_string_value(json_object_get(result, "accel"));
-	const char *notice = json_string_value(json_object_get(result, "notice"));
-
-	if (!accel)
-		return;
-	printf("VM acceleration %s%s\n", accel,
-	       json_is_true(json_object_get(result, "paused")) ? ", suspended" : "");
-	if (notice)
-		printf("Notice: %s\n", notice);
 }
 
 /* ---- exec / exec2 ----------------------------------------------------- */

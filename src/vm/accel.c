@@ -29,7 +29,9 @@ static int probe_kvm(const struct vz_global_conf *g, struct vz_vm_accel *ret, vz
 	cleanup_free char *initrd = vz_strdup_printf("%s/initrd.img", kit);
 	cleanup_free char *log = vz_strdup_printf("%s/vm-accel.log", g->run_dir);
 	cleanup_free char *serial = vz_strdup_printf("file:%s", log);
-	cleanup_free char *out = NULL;
+	cleanup_free char *errlog = vz_strdup_printf("%s/vm-accel.err", g->run_dir);
+	cleanup_free char *out = NULL, *errtext = NULL;
+	bool timed_out = false;
 	char *argv[] = {g->qemu,   "-machine", "q35,accel=kvm", "-cpu", "host", "-m", "128",
 			"-nodefaults", "-display", "none", "-no-reboot", "-kernel", kernel,
 			"-initrd", initrd, "-append", "console=ttyS0 panic=-1 vz.probe=1",
@@ -45,6 +47,7 @@ static int probe_kvm(const struct vz_global_conf *g, struct vz_vm_accel *ret, vz
 		fd = open("/dev/null", O_RDWR);
 		dup2(fd, 0);
 		dup2(fd, 1);
+		fd = open(errlog, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 		dup2(fd, 2);
 		execv(argv[0], argv);
 		_exit(127);
@@ -52,14 +55,25 @@ static int probe_kvm(const struct vz_global_conf *g, struct vz_vm_accel *ret, vz
 	if (vz_child_wait(pid, &status, (int)g->vm_probe_timeout * 1000) < 0) {
 		kill(pid, SIGKILL);
 		vz_child_wait(pid, &status, -1);
+		timed_out = true;
 	}
 	vz_read_file(log, 1 << 20, &out, NULL, NULL);
 	ret->kvm = out && strstr(out, PROBE_MARK);
-	if (!ret->kvm)
+	if (!ret->kvm && timed_out)
 		snprintf(ret->notice, sizeof(ret->notice),
 			 "KVM unusable: a probe guest did not reach its check point within %u s "
 			 "under /dev/kvm (nested or paravirtual KVM?); using TCG (slow emulation)",
 			 g->vm_probe_timeout);
+	else if (!ret->kvm) {
+		char *line;
+		vz_read_file(errlog, 1 << 16, &errtext, NULL, NULL);
+		line = errtext ? strtok(errtext, "\n") : NULL;
+		snprintf(ret->notice, sizeof(ret->notice),
+			 "KVM unusable: a probe guest under /dev/kvm failed (exit %d: %s); using "
+			 "TCG (slow emulation)",
+			 vz_child_exit_code(status), line ? line : "no message");
+	}
+	unlink(errlog);
 	return 0;
 }
 

@@ -18,7 +18,7 @@
 /* A booting guest needs a while before its agent answers (TCG: ~10 s). */
 #define AGENT_WAIT_MS  120000
 #define CALL_MS	       30000
-#define MAX_INPUT      (1 << 20)
+#define INPUT_MAX_BYTES      (1 << 20)
 
 /* stdin as input-data, when it is a file or a pipe: a terminal or socket
  * could block forever waiting for an end that never comes. */
@@ -31,8 +31,8 @@ static char *read_input(int fd)
 
 	if (fd < 0 || fstat(fd, &st) < 0 || !(S_ISREG(st.st_mode) || S_ISFIFO(st.st_mode)))
 		return NULL;
-	buf = vz_xcalloc(MAX_INPUT, 1);
-	while (len < MAX_INPUT && (n = read(fd, buf + len, MAX_INPUT - len)) != 0) {
+	buf = vz_xcalloc(INPUT_MAX_BYTES, 1);
+	while (len < INPUT_MAX_BYTES && (n = read(fd, buf + len, INPUT_MAX_BYTES - len)) != 0) {
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
@@ -79,6 +79,12 @@ static int start_command(struct vz_qmp *q, char *const *argv, const int stdio[3]
 int vz_vm_exec(const struct vz_global_conf *g, const char *ctid, char *const *argv,
 	       const int stdio[3], int *ret_code, vz_error *err)
 {
+	return vz_vm_exec_wait(g, ctid, argv, stdio, AGENT_WAIT_MS, ret_code, err);
+}
+
+int vz_vm_exec_wait(const struct vz_global_conf *g, const char *ctid, char *const *argv,
+		    const int stdio[3], int agent_wait_ms, int *ret_code, vz_error *err)
+{
 	cleanup_free char *sock = vz_vm_run_file(g, ctid, "qga.sock");
 	cleanup_qmp struct vz_qmp q = {.fd = -1};
 	struct vz_ct_conf probe = {.ctid = (char *)ctid};
@@ -90,7 +96,7 @@ int vz_vm_exec(const struct vz_global_conf *g, const char *ctid, char *const *ar
 		err = &local;
 	if (vz_vm_status_of(g, &probe, &st, err) < 0 || !st.running)
 		return vz_fail(err, VZ_VE_NOT_RUNNING, "VM %s is not running", ctid);
-	if (vz_qga_open(&q, sock, AGENT_WAIT_MS, err) < 0 ||
+	if (vz_qga_open(&q, sock, agent_wait_ms, err) < 0 ||
 	    start_command(&q, argv, stdio, &pid, err) < 0)
 		return vz_error_wrap(err, "cannot exec in VM %s", ctid);
 	for (unsigned delay = 10;; delay = delay < 200 ? delay * 2 : 200) {

@@ -71,8 +71,7 @@ char **vz_vm_qemu_argv(const struct vz_vm_spec *s)
 	add2(&a, "-device", vz_xstrdup("virtio-blk-pci,drive=disk0,id=vda"));
 	for (size_t i = 0; i < s->n_nics; i++) {
 		add2(&a, "-netdev",
-		     vz_strdup_printf("tap,id=net%zu,ifname=%s,script=no,downscript=no", i,
-				      s->nics[i].ifname));
+		     vz_strdup_printf("tap,id=net%zu,fd=%d", i, VZ_VM_TAP_FD0 + (int)i));
 		add2(&a, "-device",
 		     vz_strdup_printf("virtio-net-pci,netdev=net%zu,mac=%s", i, s->nics[i].mac));
 	}

@@ -223,8 +223,8 @@ int vz_qga_open(struct vz_qmp *q, const char *path, int timeout_ms, vz_error *er
 	}
 fail:
 	vz_qmp_close(q);
-	return vz_fail(err, err->code ? err->code : VZ_EXEC_TIMEOUT,
-		       "the guest agent does not answer on `%s` (%s)", path, err->msg);
+	err->code = VZ_EXEC_TIMEOUT;
+	return vz_error_wrap(err, "the guest agent does not answer within %d s", timeout_ms / 1000);
 }
 
 static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";

@@ -93,6 +93,20 @@ int vz_tap_create(const char *name, uid_t uid, gid_t gid, const char *bridge, vz
 	return 0;
 }
 
+int vz_tap_open(const char *name, int *ret_fd, vz_error *err)
+{
+	struct ifreq ifr = {.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR};
+	cleanup_close int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	if (fd < 0)
+		return vz_fail_errno(err, VZ_SYSTEM_ERROR, "open /dev/net/tun");
+	if (ioctl(fd, TUNSETIFF, &ifr) < 0)
+		return vz_fail_errno(err, VZ_SYSTEM_ERROR, "open tap `%s`", name);
+	*ret_fd = take_fd(&fd);
+	return 0;
+}
+
 int vz_tap_delete(const char *name, vz_error *err)
 {
 	int index = (int)if_nametoindex(name);

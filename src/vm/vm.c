@@ -158,6 +158,13 @@ static size_t nic_count(const struct vz_ct_conf *c)
 	return c->ip_address && c->ip_address[0] ? 1 : 0;
 }
 
+static void close_nics(struct vz_vm_nic *nics, size_t n)
+{
+	for (size_t i = 0; nics && i < n; i++)
+		if (nics[i].fd >= 0)
+			close(nics[i].fd);
+}
+
 static void delete_taps(const struct vz_ct_conf *c)
 {
 	for (size_t i = 0; i < nic_count(c); i++) {
@@ -176,9 +183,23 @@ static int make_nics(const struct vz_global_conf *g, const struct vz_ct_conf *c,
 	for (size_t i = 0; i < n; i++) {
 		const char *bridge = i < c->n_netif && c->netif[i].bridge ? c->netif[i].bridge
 									   : g->bridge;
+		int fd = -1;
+		nics[i].fd = -1;
 		vz_vm_tap_name(c, i, nics[i].ifname);
 		vz_vm_mac(c, i, nics[i].mac);
-		if (vz_tap_create(nics[i].ifname, uid, gid, bridge, err) < 0) {
+		if (vz_tap_create(nics[i].ifname, uid, gid, bridge, err) < 0 ||
+		    vz_tap_open(nics[i].ifname, &fd, err) < 0) {
+			close_nics(nics, i);
+			delete_taps(c);
+			free(nics);
+			return -1;
+		}
+		/* Above the numbers the child moves them to (VZ_VM_TAP_FD0 + i). */
+		nics[i].fd = fcntl(fd, F_DUPFD_CLOEXEC, VZ_VM_TAP_FD0 + (int)n + 16);
+		close(fd);
+		if (nics[i].fd < 0) {
+			vz_fail_errno(err, VZ_SYSTEM_ERROR, "dup tap descriptor");
+			close_nics(nics, i);
 			delete_taps(c);
 			free(nics);
 			return -1;
@@ -192,7 +213,8 @@ static int make_nics(const struct vz_global_conf *g, const struct vz_ct_conf *c,
  * exec QEMU in a grandchild that reparents to vzd (a subreaper) and so
  * outlives neither more nor less than a container init does. */
 static void __attribute__((noreturn))
-exec_qemu(struct vz_cgroup *cg, char **argv, const char *log, uid_t uid, gid_t gid, bool kvm)
+exec_qemu(struct vz_cgroup *cg, char **argv, const char *log, const struct vz_vm_spec *spec,
+	  uid_t uid, gid_t gid)
 {
 	gid_t groups[1];
 	int ngroups = 0, fd;
@@ -209,8 +231,11 @@ exec_qemu(struct vz_cgroup *cg, char **argv, const char *log, uid_t uid, gid_t g
 	dup2(fd, 2);
 	fd = open("/dev/null", O_RDONLY);
 	dup2(fd, 0);
-	close_range(3, ~0U, 0);
-	if (kvm && stat("/dev/kvm", &st) == 0)
+	for (size_t i = 0; i < spec->n_nics; i++)
+		if (dup2(spec->nics[i].fd, VZ_VM_TAP_FD0 + (int)i) < 0)
+			_exit(126);
+	close_range(VZ_VM_TAP_FD0 + (unsigned)spec->n_nics, ~0U, 0);
+	if (spec->kvm && stat("/dev/kvm", &st) == 0)
 		groups[ngroups++] = st.st_gid;
 	if (setgroups((size_t)ngroups, groups) < 0 || setresgid(gid, gid, gid) < 0 ||
 	    setresuid(uid, uid, uid) < 0)
@@ -253,7 +278,7 @@ static int launch(const struct vz_global_conf *g, const struct vz_ct_conf *c,
 	if (pid < 0)
 		return vz_fail_errno(err, VZ_RESOURCE_ERROR, "fork");
 	if (pid == 0)
-		exec_qemu(cg, argv, log, uid, gid, spec->kvm);
+		exec_qemu(cg, argv, log, spec, uid, gid);
 	if (vz_child_wait(pid, &status, -1) < 0 || vz_child_exit_code(status) != 0)
 		return vz_fail(err, VZ_START_ERROR, "cannot launch QEMU (helper status %d)",
 			       vz_child_exit_code(status));
@@ -302,8 +327,8 @@ int vz_vm_start(const struct vz_global_conf *g, const char *ctid, vz_error *err)
 	cleanup_free char *initrd = vz_strdup_printf("%s/initrd.img", kit);
 	cleanup_free char *append = NULL, *disk = NULL, *dir = vz_vm_run_dir(g, ctid);
 	struct vz_vm_accel accel;
-	uid_t uid;
-	gid_t gid;
+	uid_t uid = 0;
+	gid_t gid = 0;
 
 	if (vz_ct_conf_load(g, ctid, &c, err) < 0)
 		goto fail;
@@ -347,8 +372,11 @@ int vz_vm_start(const struct vz_global_conf *g, const char *ctid, vz_error *err)
 	    .n_nics = nic_count(c),
 	    .run_dir = dir,
 	};
-	if (launch(g, c, &spec, cg, uid, gid, err) < 0)
+	if (launch(g, c, &spec, cg, uid, gid, err) < 0) {
+		close_nics(nics, spec.n_nics);
 		goto fail_cleanup;
+	}
+	close_nics(nics, spec.n_nics);
 	return 0;
 fail_cleanup:
 	{
@@ -477,7 +505,7 @@ static int grow_live(const struct vz_global_conf *g, struct vz_qmp *q, const str
 			       "DISKSPACE is below the disk's size; shrinking is not supported");
 	if (vz_qmp_call(q, "block_resize", args, NULL, QMP_TIMEOUT_MS, err) < 0)
 		return -1;
-	vz_vm_exec(g, c->ctid, argv, null, &code, NULL);
+	vz_vm_exec_wait(g, c->ctid, argv, null, 5000, &code, NULL);
 	return 0;
 }
 

@@ -28,7 +28,12 @@ VZ_EXPORT bool vz_conf_is_vm(const struct vz_ct_conf *c);
 struct vz_vm_nic {
 	char ifname[16]; /* host tap device */
 	char mac[18];	 /* guest MAC */
+	int fd;		 /* open tap queue, handed to QEMU (vz opens /dev/net/tun) */
 };
+
+/* QEMU gets NIC i's tap as descriptor VZ_VM_TAP_FD0 + i: /dev/net/tun is
+ * root-only on many hosts, and QEMU needs no right to it this way. */
+#define VZ_VM_TAP_FD0 3
 
 struct vz_vm_spec {
 	const char *name;     /* CTID */
@@ -86,6 +91,8 @@ uint64_t vz_vm_disk_bytes(const struct vz_ct_conf *c);
 /* Create persistent tap @name owned by @uid, attach it to bridge @bridge
  * and bring it up.  An existing tap of that name is reused. */
 int vz_tap_create(const char *name, uid_t uid, gid_t gid, const char *bridge, vz_error *err);
+/* Open a queue of existing tap @name (O_CLOEXEC) for QEMU. */
+int vz_tap_open(const char *name, int *ret_fd, vz_error *err);
 /* Delete tap @name; absent is fine. */
 int vz_tap_delete(const char *name, vz_error *err);
 
@@ -141,6 +148,9 @@ int vz_vm_set(const struct vz_global_conf *g, const struct vz_ct_conf *c,
  * pipe.  *@ret_code is the command's exit status. */
 VZ_EXPORT int vz_vm_exec(const struct vz_global_conf *g, const char *ctid, char *const *argv,
 			 const int stdio[3], int *ret_code, vz_error *err);
+/* The same, waiting at most @agent_wait_ms for the agent to answer. */
+int vz_vm_exec_wait(const struct vz_global_conf *g, const char *ctid, char *const *argv,
+		    const int stdio[3], int agent_wait_ms, int *ret_code, vz_error *err);
 /* A connection to the VM's serial console (QEMU holds one at a time). */
 VZ_EXPORT int vz_vm_console_open(const struct vz_global_conf *g, const char *ctid, int *ret_fd,
 				 vz_error *err);

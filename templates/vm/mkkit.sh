@@ -146,6 +146,7 @@ G=/usr/lib/vz-guest
 B=$G/busybox
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin
 $B mount -t proc proc /proc 2>/dev/null
+$B mount -t sysfs sysfs /sys 2>/dev/null
 $B mount -o remount,rw / 2>/dev/null
 # The guest agent, on the virtio-serial port QEMU names for it (no udev here).
 for p in /sys/class/virtio-ports/*; do

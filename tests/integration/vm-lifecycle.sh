@@ -1,0 +1,75 @@
+#!/bin/bash
+# A VM's whole life under vz, with TCG (or KVM where the probe finds it
+# working): create from the busybox template (disk image + VM kit), start,
+# the QEMU confined (own user, seccomp, the CTID's cgroup, tap on the
+# bridge), exec through the guest agent in the VM's own kernel, console,
+# suspend/resume, live disk growth, survive a vzd kill -9, stop with the ACPI
+# power button, destroy leaving nothing behind.  One guest boot (~10 s TCG).
+. "$(dirname "$0")/lib.sh"
+
+require_root
+command -v qemu-system-x86_64 >/dev/null || skip_all "qemu-system-x86_64 not installed (apt-get install qemu-system-x86)"
+[ -x /usr/sbin/qemu-ga ] || skip_all "qemu-ga not installed (apt-get install qemu-guest-agent)"
+[ -e /dev/net/tun ] || skip_all "no /dev/net/tun"
+ensure_template busybox || skip_all "cannot build the busybox template"
+ensure_vm_kit || skip_all "cannot build the VM kit: $(tail -n1 "$VZ_BUILDDIR/tests/vmkit.log")"
+
+plan 24
+
+CT=7101
+BR="vzvmbr$$"
+BR=${BR:0:15}
+ip link add "$BR" type bridge || { echo "Bail out! cannot create bridge $BR"; exit 1; }
+ip link set "$BR" up
+at_exit "ip link del '$BR' 2>/dev/null"
+# A short probe: on hosts where /dev/kvm hangs guests, fall back quickly.
+VZ_EXTRA_CONF="VZ_BRIDGE=\"$BR\"
+VM_PROBE_TIMEOUT=\"8\""
+instance_up vm1
+ln -s "$VM_KIT" "$ROOT/template/vm"
+
+check_rc 0 "create --vmtype vm" vzctl create $CT --vmtype vm --ostemplate busybox \
+	--hostname vm7.example --ipadd 10.77.0.2 --diskspace 256M
+check "the private area is one disk image of 256M" \
+	test "$(stat -c %s "$ROOT/private/$CT/root.img")" -eq $((256 << 20))
+check "vzlist shows TYPE VM" contains "$(vzlist -a -o ctid,type -H)" "VM"
+
+check_rc 0 "start" vzctl start $CT
+st=$(vzctl status $CT)
+check "status: running" contains "$st" "exist unmounted running"
+check "status names the acceleration" contains "$st" "VM acceleration"
+pid=$(ct_init_pid $CT)
+check "QEMU runs as the VM user" test "$(ps -o user= -p "$pid")" = vz-qemu
+check "QEMU is confined by seccomp" grep -q '^Seccomp:[[:space:]]*2' "/proc/$pid/status"
+check "QEMU is in the CTID's cgroup" grep -q "vzt-vm1-$$/$CT" "/proc/$pid/cgroup"
+check "the tap is on the bridge" test "$(basename "$(readlink /sys/class/net/vz${CT}t0/master)")" = "$BR"
+
+check_rc 0 "exec through the guest agent" vzctl exec2 $CT 'hostname; uname -r; ip -4 addr show eth0'
+check "the guest got its host name" contains "$OUT" "vm7.example"
+check "the guest runs its own kernel" test "$(echo "$OUT" | sed -n 2p)" != "$(uname -r)"
+check "the guest got its address" contains "$OUT" "10.77.0.2/32"
+check_rc 3 "exec2 returns the guest command's status" vzctl exec2 $CT 'exit 3'
+
+out=$( (sleep 1; echo 'echo console-$((6*7))'; sleep 2) | timeout 30 "$VZCTL_BIN" console $CT 2>&1)
+check "console: a shell answers on the serial port" contains "$out" "console-42"
+
+check_rc 0 "suspend" vzctl suspend $CT
+check "status: suspended" contains "$(vzctl status $CT)" "suspended"
+check_rc 0 "resume" vzctl resume $CT
+
+check_rc 0 "set --diskspace grows the disk live" vzctl set $CT --diskspace 320M --save
+check_rc 0 "the guest sees the new size" vzctl exec2 $CT 'cat /sys/block/vda/size'
+check "... of 320M" test "$(echo "$OUT" | tr -d '\r ')" = $((320 << 11))
+
+vzd_kill9
+vzd_start
+check "a vzd restarted after kill -9 finds the VM running" test "$(ct_init_pid $CT)" = "$pid"
+
+check_rc 0 "stop (ACPI power button)" vzctl stop $CT
+# A zombie counts as gone: after the kill -9 of vzd, QEMU's parent is the
+# host's PID 1, which on some hosts never reaps.
+check "QEMU is gone, and so are the tap and run dir" \
+	sh -c "! grep -qv '^[^)]*) Z' /proc/$pid/stat 2>/dev/null && [ ! -e /sys/class/net/vz${CT}t0 ] && [ ! -e '$ROOT/run/$CT.vm' ]"
+check_rc 0 "destroy" vzctl destroy $CT
+check "nothing of the VM is left" ct_gone $CT
+finish
