@@ -15,6 +15,8 @@ PACKAGES=(
 	iproute2 iputils-ping iperf3
 	# OS templates
 	busybox-static debootstrap tar gzip
+	# virtual machines: QEMU, the guest agent copied into images, mkfs.ext4 -d
+	qemu-system-x86 qemu-guest-agent e2fsprogs
 )
 
 if [ "$(id -u)" -ne 0 ]; then

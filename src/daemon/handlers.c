@@ -138,9 +138,9 @@ static int h_start(struct request *r, json_t **ret, vz_error *err)
 	send_progress(r, be == &vz_vm_backend ? "Starting VM ..." : "Starting container ...");
 	if (be->start(r->srv->g, r->ctid, err) < 0)
 		return -1;
+	vzd_monitor_watch(r->srv, r->ctid);
 	if (be == &vz_vm_backend)
 		return vm_started(r);
-	vzd_monitor_watch(r->srv, r->ctid);
 	send_progress(r, "Container start in progress...");
 	return 0;
 }

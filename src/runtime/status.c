@@ -166,7 +166,9 @@ int vz_ct_init_pidfd(const struct vz_global_conf *g, const char *ctid, pid_t *re
 	pid_t pid;
 	int fd;
 
-	if (ct_find_init(g, ctid, &pid, NULL, err) < 0)
+	/* A VM's "init" is its QEMU (so vzd's monitor notices a power-off). */
+	pid = vz_vm_qemu_pid(g, ctid);
+	if (!pid && ct_find_init(g, ctid, &pid, NULL, err) < 0)
 		return -1;
 	if (!pid)
 		return vz_fail(err, VZ_VE_NOT_RUNNING, "container %s is not running", ctid);

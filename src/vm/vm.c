@@ -56,7 +56,7 @@ char *vz_vm_kit_dir(const struct vz_global_conf *g)
 
 /* The running QEMU's pid, 0 if none.  The pid must still be a process whose
  * command line names this VM's run dir: a recycled pid is not our QEMU. */
-static pid_t qemu_pid(const struct vz_global_conf *g, const char *ctid)
+pid_t vz_vm_qemu_pid(const struct vz_global_conf *g, const char *ctid)
 {
 	cleanup_free char *pidfile = vz_vm_run_file(g, ctid, "qemu.pid");
 	cleanup_free char *dir = vz_vm_run_dir(g, ctid);
@@ -81,7 +81,7 @@ static pid_t qemu_pid(const struct vz_global_conf *g, const char *ctid)
 int vz_vm_status_of(const struct vz_global_conf *g, const struct vz_ct_conf *c,
 		    struct vz_ct_status *ret, vz_error *err)
 {
-	pid_t pid = qemu_pid(g, c->ctid);
+	pid_t pid = vz_vm_qemu_pid(g, c->ctid);
 
 	*ret = (struct vz_ct_status){
 	    .exists = true, .running = pid > 0, .init_pid = pid, .nproc = pid > 0};
@@ -93,7 +93,7 @@ static int open_qmp(const struct vz_global_conf *g, const char *ctid, struct vz_
 {
 	cleanup_free char *sock = vz_vm_run_file(g, ctid, "qmp.sock");
 
-	if (!qemu_pid(g, ctid))
+	if (!vz_vm_qemu_pid(g, ctid))
 		return vz_fail(err, VZ_VE_NOT_RUNNING, "VM %s is not running", ctid);
 	return vz_qmp_open(q, sock, QMP_TIMEOUT_MS, err);
 }
@@ -109,7 +109,7 @@ int vz_vm_info(const struct vz_global_conf *g, const char *ctid, struct vz_vm_in
 	json_auto_t *st = NULL;
 	char *nl;
 
-	*ret = (struct vz_vm_info){.qemu_pid = qemu_pid(g, ctid)};
+	*ret = (struct vz_vm_info){.qemu_pid = vz_vm_qemu_pid(g, ctid)};
 	if (!ret->qemu_pid)
 		return 0;
 	if (vz_read_file(accel_file, 4096, &accel, NULL, NULL) == 0) {
@@ -285,12 +285,12 @@ static int launch(const struct vz_global_conf *g, const struct vz_ct_conf *c,
 	/* QEMU is up when its QMP socket answers; a QEMU that exits first
 	 * (bad option, missing file) says why in its log. */
 	while (vz_now_ms() < deadline) {
-		if (vz_path_exists(qmp_path) && qemu_pid(g, c->ctid) &&
+		if (vz_path_exists(qmp_path) && vz_vm_qemu_pid(g, c->ctid) &&
 		    vz_qmp_open(&q, qmp_path, 2000, NULL) == 0)
 			return 0;
-		if (vz_path_exists(qmp_path) && !qemu_pid(g, c->ctid) && vz_path_exists(log)) {
+		if (vz_path_exists(qmp_path) && !vz_vm_qemu_pid(g, c->ctid) && vz_path_exists(log)) {
 			usleep(200 * 1000);
-			if (!qemu_pid(g, c->ctid))
+			if (!vz_vm_qemu_pid(g, c->ctid))
 				break;
 		}
 		usleep(50 * 1000);
@@ -336,7 +336,7 @@ int vz_vm_start(const struct vz_global_conf *g, const char *ctid, vz_error *err)
 		vz_fail(err, VZ_START_DISABLED, "start disabled (DISABLED=yes)");
 		goto fail;
 	}
-	if (qemu_pid(g, ctid)) {
+	if (vz_vm_qemu_pid(g, ctid)) {
 		vz_fail(err, VZ_VE_RUNNING, "VM is already running");
 		goto fail;
 	}
@@ -380,7 +380,7 @@ int vz_vm_start(const struct vz_global_conf *g, const char *ctid, vz_error *err)
 	return 0;
 fail_cleanup:
 	{
-		pid_t pid = qemu_pid(g, ctid);
+		pid_t pid = vz_vm_qemu_pid(g, ctid);
 		if (pid)
 			kill(pid, SIGKILL);
 	}
@@ -403,7 +403,7 @@ int vz_vm_cleanup_stopped(const struct vz_global_conf *g, const struct vz_ct_con
 	cleanup_free char *dir = vz_vm_run_dir(g, c->ctid);
 	cleanup_cgroup struct vz_cgroup *cg = NULL;
 
-	if (qemu_pid(g, c->ctid))
+	if (vz_vm_qemu_pid(g, c->ctid))
 		return 0;
 	delete_taps(c);
 	if (ct_cgroup(g, c->ctid, &cg, err) < 0 ||
@@ -423,7 +423,7 @@ int vz_vm_stop(const struct vz_global_conf *g, const char *ctid, const struct vz
 
 	if (vz_ct_conf_load(g, ctid, &c, err) < 0)
 		return -1;
-	pid = qemu_pid(g, ctid);
+	pid = vz_vm_qemu_pid(g, ctid);
 	if (!pid) {
 		vz_vm_cleanup_stopped(g, c, NULL);
 		return vz_fail(err, VZ_VE_NOT_RUNNING, "VM %s is not running", ctid);
@@ -553,7 +553,7 @@ int vz_vm_console_open(const struct vz_global_conf *g, const char *ctid, int *re
 {
 	cleanup_free char *sock = vz_vm_run_file(g, ctid, "console.sock");
 
-	if (!qemu_pid(g, ctid))
+	if (!vz_vm_qemu_pid(g, ctid))
 		return vz_fail(err, VZ_VE_NOT_RUNNING, "VM %s is not running", ctid);
 	/* Raw bytes, not JSON.  QEMU serves one console client at a time; a
 	 * second one waits in the listen queue until the first detaches. */

@@ -116,6 +116,8 @@ VZ_EXPORT int vz_vm_stop(const struct vz_global_conf *g, const char *ctid,
 /* QMP stop / cont. */
 VZ_EXPORT int vz_vm_suspend(const struct vz_global_conf *g, const char *ctid, vz_error *err);
 VZ_EXPORT int vz_vm_resume(const struct vz_global_conf *g, const char *ctid, vz_error *err);
+/* The pid of the VM's running QEMU, 0 if none (no config needed). */
+VZ_EXPORT pid_t vz_vm_qemu_pid(const struct vz_global_conf *g, const char *ctid);
 /* Container-style status (running = QEMU alive; nproc = 1 then). */
 VZ_EXPORT int vz_vm_status_of(const struct vz_global_conf *g, const struct vz_ct_conf *c,
 			      struct vz_ct_status *ret, vz_error *err);

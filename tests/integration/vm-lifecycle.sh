@@ -14,7 +14,7 @@ command -v qemu-system-x86_64 >/dev/null || skip_all "qemu-system-x86_64 not ins
 ensure_template busybox || skip_all "cannot build the busybox template"
 ensure_vm_kit || skip_all "cannot build the VM kit: $(tail -n1 "$VZ_BUILDDIR/tests/vmkit.log")"
 
-plan 24
+plan 27
 
 CT=7101
 BR="vzvmbr$$"
