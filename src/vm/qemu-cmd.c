@@ -88,6 +88,8 @@ char **vz_vm_qemu_argv(const struct vz_vm_spec *s)
 	add2(&a, "-device", vz_xstrdup("virtserialport,chardev=qga0,name=org.qemu.guest_agent.0"));
 	add2(&a, "-qmp", vz_strdup_printf("unix:%s/qmp.sock,server=on,wait=off", s->run_dir));
 	add2(&a, "-pidfile", vz_strdup_printf("%s/qemu.pid", s->run_dir));
+	if (s->incoming)
+		add2(&a, "-incoming", vz_xstrdup("defer"));
 	return a.v;
 }
 

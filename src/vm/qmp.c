@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "lib/cleanup.h"
+#include "lib/fdpass.h"
 #include "lib/util.h"
 #include "vm/qmp.h"
 
@@ -149,6 +150,37 @@ int vz_qmp_call(struct vz_qmp *q, const char *cmd, json_t *args, json_t **ret, i
 				   ?: "QEMU reported an error");
 	if (ret)
 		*ret = json_incref(json_object_get(rep, "return"));
+	return 0;
+}
+
+int vz_qmp_pass_fd(struct vz_qmp *q, const char *name, int fd, vz_error *err)
+{
+	static json_int_t next_id = 1000000;
+	json_int_t id = __atomic_fetch_add(&next_id, 1, __ATOMIC_RELAXED);
+	json_auto_t *req = json_pack("{s:s, s:{s:s}, s:I}", "execute", "getfd", "arguments",
+				     "fdname", name, "id", id);
+	json_auto_t *rep = NULL;
+	cleanup_free char *s = json_dumps(req, JSON_COMPACT);
+	cleanup_free char *line = vz_strdup_printf("%s\n", s);
+	struct iovec iov = {.iov_base = line, .iov_len = strlen(line)};
+
+	/* The descriptor rides on the first byte of the command. */
+	if (vz_sendmsg_fds(q->fd, &iov, 1, &fd, 1) != (ssize_t)strlen(line))
+		return vz_fail_errno(err, VZ_SYSTEM_ERROR, "getfd %s: send", name);
+	for (;;) {
+		json_t *m = NULL;
+		if (read_msg(q, vz_now_ms() + 10000, &m, err) < 0)
+			return vz_error_wrap(err, "getfd %s", name);
+		if (json_integer_value(json_object_get(m, "id")) == id) {
+			rep = m;
+			break;
+		}
+		json_decref(m);
+	}
+	if (json_object_get(rep, "error"))
+		return vz_fail(err, VZ_SYSTEM_ERROR, "getfd %s: %s", name,
+			       json_string_value(json_object_get(json_object_get(rep, "error"),
+								 "desc")) ?: "error");
 	return 0;
 }
 

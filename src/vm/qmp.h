@@ -35,6 +35,10 @@ int vz_qmp_call(struct vz_qmp *q, const char *cmd, json_t *args, json_t **ret, i
 /* Connect to a unix stream socket, retrying until @timeout_ms passed. */
 int vz_unix_connect(const char *path, int timeout_ms, int *ret_fd, vz_error *err);
 
+/* getfd: hand @fd to QEMU under @name (SCM_RIGHTS on the QMP socket), for
+ * commands that take "fd:NAME" (migrate, migrate-incoming). */
+int vz_qmp_pass_fd(struct vz_qmp *q, const char *name, int fd, vz_error *err);
+
 /* Whether a QMP socket answers at all (connect succeeds). */
 bool vz_qmp_alive(const char *path);
 

@@ -319,6 +319,12 @@ static int prepare_files(const struct vz_global_conf *g, const struct vz_ct_conf
 
 int vz_vm_start(const struct vz_global_conf *g, const char *ctid, vz_error *err)
 {
+	return vz_vm_start_mode(g, ctid, false, err);
+}
+
+int vz_vm_start_mode(const struct vz_global_conf *g, const char *ctid, bool incoming,
+		     vz_error *err)
+{
 	cleanup_ct_conf struct vz_ct_conf *c = NULL;
 	cleanup_cgroup struct vz_cgroup *cg = NULL;
 	cleanup_free struct vz_vm_nic *nics = NULL;
@@ -371,6 +377,7 @@ int vz_vm_start(const struct vz_global_conf *g, const char *ctid, vz_error *err)
 	    .nics = nics,
 	    .n_nics = nic_count(c),
 	    .run_dir = dir,
+	    .incoming = incoming,
 	};
 	if (launch(g, c, &spec, cg, uid, gid, err) < 0) {
 		close_nics(nics, spec.n_nics);

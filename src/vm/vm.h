@@ -50,6 +50,7 @@ struct vz_vm_spec {
 	const struct vz_vm_nic *nics;
 	size_t n_nics;
 	const char *run_dir;  /* VZ_RUN_DIR/CTID.vm: sockets, pidfile, logs */
+	bool incoming;	      /* -incoming defer: wait for a migration stream */
 };
 
 /* argv for QEMU (NULL-terminated; free with vz_strv_free). */
@@ -110,6 +111,9 @@ int vz_vm_accel_get(const struct vz_global_conf *g, struct vz_vm_accel *ret, vz_
 /* ---- lifecycle (vm.c) ------------------------------------------------ */
 
 VZ_EXPORT int vz_vm_start(const struct vz_global_conf *g, const char *ctid, vz_error *err);
+/* Start; with @incoming, QEMU waits for a migration (see migrate.c). */
+int vz_vm_start_mode(const struct vz_global_conf *g, const char *ctid, bool incoming,
+		     vz_error *err);
 /* ACPI power-down, wait @o->timeout_s (STOP_TIMEOUT), then quit/kill. */
 VZ_EXPORT int vz_vm_stop(const struct vz_global_conf *g, const char *ctid,
 			 const struct vz_stop_opts *o, vz_error *err);
@@ -142,6 +146,30 @@ VZ_EXPORT int vz_vm_cleanup_stopped(const struct vz_global_conf *g, const struct
 int vz_vm_set(const struct vz_global_conf *g, const struct vz_ct_conf *c,
 	      const struct vz_param *params, size_t n, bool running, bool *ret_pending,
 	      vz_error *err);
+
+/* ---- live migration, QEMU side (migrate.c) ---------------------------- */
+
+/* Destination: make an empty sparse disk image of @disk_bytes (the
+ * source's size) unless there is one, start the VM (its CTID.conf is already
+ * here) in -incoming defer mode and export its
+ * disk over NBD on the unix socket VZ_RUN_DIR/CTID.vm/nbd.sock, for the
+ * source's block mirror.  *@ret_nbd_path names the socket (caller frees). */
+int vz_vm_migrate_prepare(const struct vz_global_conf *g, const char *ctid, uint64_t disk_bytes,
+			  char **ret_nbd_path, vz_error *err);
+/* Destination: take the migration stream from @fd (connected to the
+ * source's QEMU through vz's transport). */
+int vz_vm_migrate_incoming(const struct vz_global_conf *g, const char *ctid, int fd,
+			   vz_error *err);
+/* Destination: wait until the guest runs here, then stop the NBD export. */
+int vz_vm_migrate_finish(const struct vz_global_conf *g, const char *ctid, int timeout_ms,
+			 vz_error *err);
+/* Source: mirror the disk to the destination's NBD export at @nbd_path,
+ * and once the mirror is in sync send memory and device state over
+ * @stream_fd; on success QEMU is stopped and its host resources released.
+ * On any failure the mirror and migration are cancelled and the VM keeps
+ * running here. */
+int vz_vm_migrate_send(const struct vz_global_conf *g, const char *ctid, const char *nbd_path,
+		       int stream_fd, int timeout_ms, vz_error *err);
 
 /* ---- inside the guest (agent.c, console) ----------------------------- */
 
