@@ -14,8 +14,8 @@
 #include "cli/console.h"
 #include "lib/util.h"
 
-#define ESC	    0x1b
-#define QUIET_MS    2000
+#define ESC	 0x1b
+#define QUIET_MS 2000
 
 /* Scan @buf for the detach sequence; *@state carries it across reads:
  * 0 = at line start, 1 = Esc seen at line start, 2 = mid-line. */

@@ -32,10 +32,26 @@ static int probe_kvm(const struct vz_global_conf *g, struct vz_vm_accel *ret, vz
 	cleanup_free char *errlog = vz_strdup_printf("%s/vm-accel.err", g->run_dir);
 	cleanup_free char *out = NULL, *errtext = NULL;
 	bool timed_out = false;
-	char *argv[] = {g->qemu,   "-machine", "q35,accel=kvm", "-cpu", "host", "-m", "128",
-			"-nodefaults", "-display", "none", "-no-reboot", "-kernel", kernel,
-			"-initrd", initrd, "-append", "console=ttyS0 panic=-1 vz.probe=1",
-			"-serial", serial, NULL};
+	char *argv[] = {g->qemu,
+			"-machine",
+			"q35,accel=kvm",
+			"-cpu",
+			"host",
+			"-m",
+			"128",
+			"-nodefaults",
+			"-display",
+			"none",
+			"-no-reboot",
+			"-kernel",
+			kernel,
+			"-initrd",
+			initrd,
+			"-append",
+			"console=ttyS0 panic=-1 vz.probe=1",
+			"-serial",
+			serial,
+			NULL};
 	int status = 0, fd;
 	pid_t pid;
 

@@ -16,9 +16,9 @@
 #include "vm/vm.h"
 
 /* A booting guest needs a while before its agent answers (TCG: ~10 s). */
-#define AGENT_WAIT_MS  120000
-#define CALL_MS	       30000
-#define INPUT_MAX_BYTES      (1 << 20)
+#define AGENT_WAIT_MS	120000
+#define CALL_MS		30000
+#define INPUT_MAX_BYTES (1 << 20)
 
 /* stdin as input-data, when it is a file or a pipe: a terminal or socket
  * could block forever waiting for an end that never comes. */
@@ -58,16 +58,17 @@ static void write_data(json_t *st, const char *key, int fd)
 static int start_command(struct vz_qmp *q, char *const *argv, const int stdio[3],
 			 json_int_t *ret_pid, vz_error *err)
 {
-	json_auto_t *args = json_pack("{s:s, s:[], s:b}", "path", argv[0], "arg",
-				      "capture-output", 1);
+	json_auto_t *args =
+	    json_pack("{s:s, s:[], s:b}", "path", argv[0], "arg", "capture-output", 1);
 	json_auto_t *rep = NULL;
 	cleanup_free char *input = read_input(stdio[0]);
 
 	for (size_t i = 1; argv[i]; i++)
 		json_array_append_new(json_object_get(args, "arg"), json_string(argv[i]));
-	json_object_set_new(args, "env",
-			    json_pack("[s, s]", "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-				      "HOME=/root"));
+	json_object_set_new(
+	    args, "env",
+	    json_pack("[s, s]", "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+		      "HOME=/root"));
 	if (input)
 		json_object_set_new(args, "input-data", json_string(input));
 	if (vz_qmp_call(q, "guest-exec", args, &rep, CALL_MS, err) < 0)
@@ -108,9 +109,11 @@ int vz_vm_exec_wait(const struct vz_global_conf *g, const char *ctid, char *cons
 			write_data(rep, "out-data", stdio[1]);
 			write_data(rep, "err-data", stdio[2]);
 			if (json_object_get(rep, "signal"))
-				*ret_code = 128 + (int)json_integer_value(json_object_get(rep, "signal"));
+				*ret_code =
+				    128 + (int)json_integer_value(json_object_get(rep, "signal"));
 			else
-				*ret_code = (int)json_integer_value(json_object_get(rep, "exitcode"));
+				*ret_code =
+				    (int)json_integer_value(json_object_get(rep, "exitcode"));
 			return 0;
 		}
 		usleep(delay * 1000);

@@ -15,8 +15,8 @@ struct vz_backend_ops {
 	int (*start)(const struct vz_global_conf *g, const char *ctid, vz_error *err);
 	/* Stop gracefully (halt in the container; ACPI power button of the VM),
 	 * wait up to the timeout, then force it; VZ_VE_NOT_RUNNING if down. */
-	int (*stop)(const struct vz_global_conf *g, const char *ctid,
-		    const struct vz_stop_opts *o, vz_error *err);
+	int (*stop)(const struct vz_global_conf *g, const char *ctid, const struct vz_stop_opts *o,
+		    vz_error *err);
 	/* Pause and continue every vCPU/process in place (NULL: not offered;
 	 * containers are suspended by checkpointing). */
 	int (*suspend)(const struct vz_global_conf *g, const char *ctid, vz_error *err);

@@ -81,8 +81,8 @@ int vz_vm_image_grow(const char *disk, uint64_t bytes, vz_error *err)
 		return vz_fail_errno(err, VZ_SYSTEM_ERROR, "stat `%s`", disk);
 	if ((uint64_t)st.st_size > bytes)
 		return vz_fail(err, VZ_INVALID_PARAMETER_VALUE,
-			       "disk `%s` is %llu bytes; shrinking a VM disk is not supported", disk,
-			       (unsigned long long)st.st_size);
+			       "disk `%s` is %llu bytes; shrinking a VM disk is not supported",
+			       disk, (unsigned long long)st.st_size);
 	if ((uint64_t)st.st_size == bytes)
 		return 0;
 	if (truncate(disk, (off_t)bytes) < 0)

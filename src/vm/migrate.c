@@ -68,8 +68,8 @@ int vz_vm_migrate_prepare(const struct vz_global_conf *g, const char *ctid, uint
 {
 	cleanup_free char *nbd = vz_vm_run_file(g, ctid, "nbd.sock");
 	cleanup_qmp struct vz_qmp q = {.fd = -1};
-	json_auto_t *addr = json_pack("{s:{s:s, s:{s:s}}}", "addr", "type", "unix", "data", "path",
-				      nbd);
+	json_auto_t *addr =
+	    json_pack("{s:{s:s, s:{s:s}}}", "addr", "type", "unix", "data", "path", nbd);
 	json_auto_t *exp = json_pack("{s:s, s:b}", "device", "disk0", "writable", 1);
 
 	if (make_target_image(g, ctid, disk_bytes, err) < 0 ||
@@ -86,8 +86,7 @@ int vz_vm_migrate_prepare(const struct vz_global_conf *g, const char *ctid, uint
 	return 0;
 }
 
-int vz_vm_migrate_incoming(const struct vz_global_conf *g, const char *ctid, int fd,
-			   vz_error *err)
+int vz_vm_migrate_incoming(const struct vz_global_conf *g, const char *ctid, int fd, vz_error *err)
 {
 	cleanup_qmp struct vz_qmp q = {.fd = -1};
 	json_auto_t *uri = json_pack("{s:s}", "uri", "fd:vzmig");
@@ -145,7 +144,8 @@ static int wait_mirror_ready(struct vz_qmp *q, uint64_t deadline, vz_error *err)
 			return -1;
 		json_array_foreach(jobs, i, job)
 		{
-			if (strcmp(json_string_value(json_object_get(job, "device")) ?: "", MIRROR_ID))
+			if (strcmp(json_string_value(json_object_get(job, "device")) ?: "",
+				   MIRROR_ID))
 				continue;
 			found = true;
 			if (json_is_true(json_object_get(job, "ready")))
@@ -212,7 +212,8 @@ int vz_vm_migrate_send(const struct vz_global_conf *g, const char *ctid, const c
 	if (vz_qmp_call(&q, "blockdev-add", target, NULL, QMP_MS, err) < 0)
 		return vz_error_wrap(err, "cannot migrate VM %s: NBD target `%s`", ctid, nbd_path);
 	if (vz_qmp_call(&q, "blockdev-mirror", mirror, NULL, QMP_MS, err) < 0 ||
-	    wait_mirror_ready(&q, deadline, err) < 0 || vz_qmp_pass_fd(&q, "vzmig", stream_fd, err) < 0 ||
+	    wait_mirror_ready(&q, deadline, err) < 0 ||
+	    vz_qmp_pass_fd(&q, "vzmig", stream_fd, err) < 0 ||
 	    vz_qmp_call(&q, "migrate", uri, NULL, QMP_MS, err) < 0 ||
 	    wait_migrated(&q, deadline, err) < 0) {
 		roll_back(&q);

@@ -66,8 +66,8 @@ char **vz_vm_qemu_argv(const struct vz_vm_spec *s)
 		throttle = t;
 	}
 	add2(&a, "-drive",
-	     vz_strdup_printf("file=%s,if=none,id=disk0,format=raw,cache=none,aio=threads%s", s->disk,
-			      throttle));
+	     vz_strdup_printf("file=%s,if=none,id=disk0,format=raw,cache=none,aio=threads%s",
+			      s->disk, throttle));
 	add2(&a, "-device", vz_xstrdup("virtio-blk-pci,drive=disk0,id=vda"));
 	for (size_t i = 0; i < s->n_nics; i++) {
 		add2(&a, "-netdev",

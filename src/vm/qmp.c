@@ -81,7 +81,8 @@ static int read_msg(struct vz_qmp *q, uint64_t deadline, json_t **ret, vz_error 
 			return vz_fail(err, VZ_SYSTEM_ERROR, "`%s`: message too long", q->path);
 		uint64_t now = vz_now_ms();
 		if (now >= deadline)
-			return vz_fail(err, VZ_EXEC_TIMEOUT, "`%s` did not answer in time", q->path);
+			return vz_fail(err, VZ_EXEC_TIMEOUT, "`%s` did not answer in time",
+				       q->path);
 		struct pollfd p = {.fd = q->fd, .events = POLLIN};
 		int r = poll(&p, 1, (int)(deadline - now));
 		if (r < 0 && errno != EINTR)
@@ -178,9 +179,10 @@ int vz_qmp_pass_fd(struct vz_qmp *q, const char *name, int fd, vz_error *err)
 		json_decref(m);
 	}
 	if (json_object_get(rep, "error"))
-		return vz_fail(err, VZ_SYSTEM_ERROR, "getfd %s: %s", name,
-			       json_string_value(json_object_get(json_object_get(rep, "error"),
-								 "desc")) ?: "error");
+		return vz_fail(
+		    err, VZ_SYSTEM_ERROR, "getfd %s: %s", name,
+		    json_string_value(json_object_get(json_object_get(rep, "error"), "desc"))
+			?: "error");
 	return 0;
 }
 

@@ -13,9 +13,9 @@
 
 struct vz_qmp {
 	int fd;
-	char *path;   /* for messages */
+	char *path; /* for messages */
 	char buf[65536];
-	size_t len;   /* bytes buffered in buf */
+	size_t len; /* bytes buffered in buf */
 };
 
 /* Connect to the QMP socket at @path and leave capabilities negotiation

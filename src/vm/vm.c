@@ -134,9 +134,9 @@ int vz_vm_info(const struct vz_global_conf *g, const char *ctid, struct vz_vm_in
 /* The VM user, created as a system user on first use (no home, no shell). */
 static int vm_user(const struct vz_global_conf *g, uid_t *ret_uid, gid_t *ret_gid, vz_error *err)
 {
-	char *argv[] = {"/usr/sbin/useradd", "--system",   "--no-create-home", "--home-dir",
-			"/nonexistent",	     "--shell",	    "/usr/sbin/nologin", g->vm_user,
-			NULL};
+	char *argv[] = {"/usr/sbin/useradd", "--system",     "--no-create-home",
+			"--home-dir",	     "/nonexistent", "--shell",
+			"/usr/sbin/nologin", g->vm_user,     NULL};
 	struct passwd *pw = getpwnam(g->vm_user);
 
 	if (!pw) {
@@ -181,8 +181,8 @@ static int make_nics(const struct vz_global_conf *g, const struct vz_ct_conf *c,
 	struct vz_vm_nic *nics = vz_xcalloc(n + 1, sizeof(*nics));
 
 	for (size_t i = 0; i < n; i++) {
-		const char *bridge = i < c->n_netif && c->netif[i].bridge ? c->netif[i].bridge
-									   : g->bridge;
+		const char *bridge =
+		    i < c->n_netif && c->netif[i].bridge ? c->netif[i].bridge : g->bridge;
 		int fd = -1;
 		nics[i].fd = -1;
 		vz_vm_tap_name(c, i, nics[i].ifname);
@@ -212,9 +212,8 @@ static int make_nics(const struct vz_global_conf *g, const struct vz_ct_conf *c,
 /* In the forked child: join the cgroup, detach, drop to the VM user and
  * exec QEMU in a grandchild that reparents to vzd (a subreaper) and so
  * outlives neither more nor less than a container init does. */
-static void __attribute__((noreturn))
-exec_qemu(struct vz_cgroup *cg, char **argv, const char *log, const struct vz_vm_spec *spec,
-	  uid_t uid, gid_t gid)
+static void __attribute__((noreturn)) exec_qemu(struct vz_cgroup *cg, char **argv, const char *log,
+						const struct vz_vm_spec *spec, uid_t uid, gid_t gid)
 {
 	gid_t groups[1];
 	int ngroups = 0, fd;
@@ -288,7 +287,8 @@ static int launch(const struct vz_global_conf *g, const struct vz_ct_conf *c,
 		if (vz_path_exists(qmp_path) && vz_vm_qemu_pid(g, c->ctid) &&
 		    vz_qmp_open(&q, qmp_path, 2000, NULL) == 0)
 			return 0;
-		if (vz_path_exists(qmp_path) && !vz_vm_qemu_pid(g, c->ctid) && vz_path_exists(log)) {
+		if (vz_path_exists(qmp_path) && !vz_vm_qemu_pid(g, c->ctid) &&
+		    vz_path_exists(log)) {
 			usleep(200 * 1000);
 			if (!vz_vm_qemu_pid(g, c->ctid))
 				break;
@@ -306,14 +306,16 @@ static int prepare_files(const struct vz_global_conf *g, const struct vz_ct_conf
 	cleanup_free char *dir = vz_vm_run_dir(g, c->ctid);
 	cleanup_free char *disk = vz_vm_disk_path(c);
 	cleanup_free char *accel_file = vz_vm_run_file(g, c->ctid, "accel");
-	cleanup_free char *text = vz_strdup_printf("%s\n%s", accel->kvm ? "kvm" : "tcg",
-						   accel->notice);
+	cleanup_free char *text =
+	    vz_strdup_printf("%s\n%s", accel->kvm ? "kvm" : "tcg", accel->notice);
 
 	if (!vz_path_exists(disk))
 		return vz_fail(err, VZ_VE_PRIVATE_NOTEXIST, "disk image `%s` does not exist", disk);
 	if (vz_mkdir_p(dir, 0700, err) < 0 || chown(dir, uid, gid) < 0 ||
 	    chown(c->ve_private, uid, gid) < 0 || chown(disk, uid, gid) < 0)
-		return err->code ? -1 : vz_fail_errno(err, VZ_SYSTEM_ERROR, "give `%s` to VM_USER", disk);
+		return err->code
+			   ? -1
+			   : vz_fail_errno(err, VZ_SYSTEM_ERROR, "give `%s` to VM_USER", disk);
 	return vz_write_file_atomic(accel_file, text, strlen(text), 0644, err);
 }
 
@@ -322,8 +324,7 @@ int vz_vm_start(const struct vz_global_conf *g, const char *ctid, vz_error *err)
 	return vz_vm_start_mode(g, ctid, false, err);
 }
 
-int vz_vm_start_mode(const struct vz_global_conf *g, const char *ctid, bool incoming,
-		     vz_error *err)
+int vz_vm_start_mode(const struct vz_global_conf *g, const char *ctid, bool incoming, vz_error *err)
 {
 	cleanup_ct_conf struct vz_ct_conf *c = NULL;
 	cleanup_cgroup struct vz_cgroup *cg = NULL;
@@ -347,7 +348,8 @@ int vz_vm_start_mode(const struct vz_global_conf *g, const char *ctid, bool inco
 		goto fail;
 	}
 	if (!vz_path_exists(kernel) || !vz_path_exists(initrd)) {
-		vz_fail(err, VZ_OSTEMPLATE_NOT_FOUND, "VM kit `%s` is missing vmlinuz/initrd.img", kit);
+		vz_fail(err, VZ_OSTEMPLATE_NOT_FOUND, "VM kit `%s` is missing vmlinuz/initrd.img",
+			kit);
 		goto fail;
 	}
 	/* What an earlier run that ended by itself left behind. */
@@ -385,12 +387,11 @@ int vz_vm_start_mode(const struct vz_global_conf *g, const char *ctid, bool inco
 	}
 	close_nics(nics, spec.n_nics);
 	return 0;
-fail_cleanup:
-	{
-		pid_t pid = vz_vm_qemu_pid(g, ctid);
-		if (pid)
-			kill(pid, SIGKILL);
-	}
+fail_cleanup : {
+	pid_t pid = vz_vm_qemu_pid(g, ctid);
+	if (pid)
+		kill(pid, SIGKILL);
+}
 	vz_vm_cleanup_stopped(g, c, NULL);
 fail:
 	return vz_error_wrap(err, "cannot start VM %s", ctid);
@@ -404,8 +405,7 @@ static bool wait_gone(int pidfd, int timeout_ms)
 	return pidfd < 0 || ct_pidfd_wait(pidfd, timeout_ms) == 1;
 }
 
-int vz_vm_cleanup_stopped(const struct vz_global_conf *g, const struct vz_ct_conf *c,
-			  vz_error *err)
+int vz_vm_cleanup_stopped(const struct vz_global_conf *g, const struct vz_ct_conf *c, vz_error *err)
 {
 	cleanup_free char *dir = vz_vm_run_dir(g, c->ctid);
 	cleanup_cgroup struct vz_cgroup *cg = NULL;
@@ -452,8 +452,8 @@ int vz_vm_stop(const struct vz_global_conf *g, const char *ctid, const struct vz
 	if (!wait_gone(pidfd, 0)) {
 		kill(pid, SIGKILL);
 		if (!wait_gone(pidfd, QUIT_WAIT_MS))
-			return vz_fail(err, VZ_STOP_ERROR, "cannot stop VM %s: QEMU %d survives SIGKILL",
-				       ctid, pid);
+			return vz_fail(err, VZ_STOP_ERROR,
+				       "cannot stop VM %s: QEMU %d survives SIGKILL", ctid, pid);
 	}
 	vz_error_clear(err);
 	if (vz_vm_cleanup_stopped(g, c, err) < 0)
@@ -468,7 +468,8 @@ static int qmp_simple(const struct vz_global_conf *g, const char *ctid, const ch
 {
 	cleanup_qmp struct vz_qmp q = {.fd = -1};
 
-	if (open_qmp(g, ctid, &q, err) < 0 || vz_qmp_call(&q, cmd, NULL, NULL, QMP_TIMEOUT_MS, err) < 0)
+	if (open_qmp(g, ctid, &q, err) < 0 ||
+	    vz_qmp_call(&q, cmd, NULL, NULL, QMP_TIMEOUT_MS, err) < 0)
 		return vz_error_wrap(err, "cannot %s VM %s", what, ctid);
 	return 0;
 }
@@ -500,8 +501,8 @@ static int set_throttle(struct vz_qmp *q, const struct vz_ct_conf *c, vz_error *
 static int grow_live(const struct vz_global_conf *g, struct vz_qmp *q, const struct vz_ct_conf *c,
 		     vz_error *err)
 {
-	json_auto_t *args = json_pack("{s:s, s:I}", "device", "disk0", "size",
-				      (json_int_t)vz_vm_disk_bytes(c));
+	json_auto_t *args =
+	    json_pack("{s:s, s:I}", "device", "disk0", "size", (json_int_t)vz_vm_disk_bytes(c));
 	cleanup_free char *disk = vz_vm_disk_path(c);
 	char *argv[] = {"/sbin/resize2fs", "/dev/vda", NULL};
 	int null[3] = {-1, -1, -1}, code;
@@ -555,8 +556,7 @@ int vz_vm_set(const struct vz_global_conf *g, const struct vz_ct_conf *c,
 
 /* ---- console ---------------------------------------------------------- */
 
-int vz_vm_console_open(const struct vz_global_conf *g, const char *ctid, int *ret_fd,
-		       vz_error *err)
+int vz_vm_console_open(const struct vz_global_conf *g, const char *ctid, int *ret_fd, vz_error *err)
 {
 	cleanup_free char *sock = vz_vm_run_file(g, ctid, "console.sock");
 

@@ -36,21 +36,21 @@ struct vz_vm_nic {
 #define VZ_VM_TAP_FD0 3
 
 struct vz_vm_spec {
-	const char *name;     /* CTID */
-	const char *qemu;     /* qemu-system-x86_64 binary */
-	bool kvm;	      /* -accel kvm, else tcg */
-	unsigned cpus;	      /* vCPUs, >= 1 */
-	unsigned ram_mb;      /* guest RAM */
-	const char *kernel;   /* kit's vmlinuz */
-	const char *initrd;   /* kit's initrd.img */
-	const char *append;   /* kernel command line (vz_vm_kernel_cmdline) */
-	const char *disk;     /* raw image */
-	uint64_t iolimit;     /* bytes/s, 0 = none */
-	uint64_t iopslimit;   /* operations/s, 0 = none */
+	const char *name;   /* CTID */
+	const char *qemu;   /* qemu-system-x86_64 binary */
+	bool kvm;	    /* -accel kvm, else tcg */
+	unsigned cpus;	    /* vCPUs, >= 1 */
+	unsigned ram_mb;    /* guest RAM */
+	const char *kernel; /* kit's vmlinuz */
+	const char *initrd; /* kit's initrd.img */
+	const char *append; /* kernel command line (vz_vm_kernel_cmdline) */
+	const char *disk;   /* raw image */
+	uint64_t iolimit;   /* bytes/s, 0 = none */
+	uint64_t iopslimit; /* operations/s, 0 = none */
 	const struct vz_vm_nic *nics;
 	size_t n_nics;
-	const char *run_dir;  /* VZ_RUN_DIR/CTID.vm: sockets, pidfile, logs */
-	bool incoming;	      /* -incoming defer: wait for a migration stream */
+	const char *run_dir; /* VZ_RUN_DIR/CTID.vm: sockets, pidfile, logs */
+	bool incoming;	     /* -incoming defer: wait for a migration stream */
 };
 
 /* argv for QEMU (NULL-terminated; free with vz_strv_free). */
@@ -158,8 +158,7 @@ int vz_vm_migrate_prepare(const struct vz_global_conf *g, const char *ctid, uint
 			  char **ret_nbd_path, vz_error *err);
 /* Destination: take the migration stream from @fd (connected to the
  * source's QEMU through vz's transport). */
-int vz_vm_migrate_incoming(const struct vz_global_conf *g, const char *ctid, int fd,
-			   vz_error *err);
+int vz_vm_migrate_incoming(const struct vz_global_conf *g, const char *ctid, int fd, vz_error *err);
 /* Destination: wait until the guest runs here, then stop the NBD export. */
 int vz_vm_migrate_finish(const struct vz_global_conf *g, const char *ctid, int timeout_ms,
 			 vz_error *err);

@@ -67,16 +67,19 @@ static void test_argv(void **state)
 	assert_null(opt_value(argv, "-cpu", "host"));
 	assert_non_null(opt_value(argv, "-smp", "2"));
 	assert_non_null(opt_value(argv, "-m", "512"));
-	assert_non_null(opt_value(argv, "-sandbox", "on,obsolete=deny,elevateprivileges=deny,spawn=deny"));
+	assert_non_null(
+	    opt_value(argv, "-sandbox", "on,obsolete=deny,elevateprivileges=deny,spawn=deny"));
 	assert_non_null(strstr(opt_value(argv, "-drive", "file=/p/root.img"),
 			       "throttling.bps-total=1048576,throttling.iops-total=100"));
 	/* Taps come as descriptors 3 and 4, in NIC order, with their MACs. */
 	assert_non_null(opt_value(argv, "-netdev", "tap,id=net0,fd=3"));
 	assert_non_null(opt_value(argv, "-netdev", "tap,id=net1,fd=4"));
-	assert_non_null(opt_value(argv, "-device", "virtio-net-pci,netdev=net1,mac=02:00:00:00:65:01"));
+	assert_non_null(
+	    opt_value(argv, "-device", "virtio-net-pci,netdev=net1,mac=02:00:00:00:65:01"));
 	assert_non_null(opt_value(argv, "-qmp", "unix:/run/vz/101.vm/qmp.sock,server=on"));
 	assert_non_null(opt_value(argv, "-pidfile", "/run/vz/101.vm/qemu.pid"));
-	assert_non_null(opt_value(argv, "-device", "virtserialport,chardev=qga0,name=org.qemu.guest_agent.0"));
+	assert_non_null(
+	    opt_value(argv, "-device", "virtserialport,chardev=qga0,name=org.qemu.guest_agent.0"));
 
 	s.kvm = true;
 	s.iolimit = s.iopslimit = 0;
@@ -109,7 +112,8 @@ static void test_cmdline(void **state)
 static void test_mac_tap_ram(void **state)
 {
 	cleanup_ct_conf struct vz_ct_conf *c = vm_conf("258", "VMTYPE=\"vm\"\n");
-	cleanup_ct_conf struct vz_ct_conf *ram = vm_conf("259", "VMTYPE=\"vm\"\nPHYSPAGES=\"0:1G\"\n");
+	cleanup_ct_conf struct vz_ct_conf *ram =
+	    vm_conf("259", "VMTYPE=\"vm\"\nPHYSPAGES=\"0:1G\"\n");
 	cleanup_ct_conf struct vz_ct_conf *ct = vm_conf("260", "");
 	char mac[18], tap[16];
 
@@ -138,7 +142,8 @@ static void test_base64(void **state)
 	size_t lens[] = {0, 1, 2, 3, 13, 3};
 
 	for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
-		cleanup_free char *enc = vz_base64_encode((const unsigned char *)samples[i], lens[i]);
+		cleanup_free char *enc =
+		    vz_base64_encode((const unsigned char *)samples[i], lens[i]);
 		size_t n = 99;
 		cleanup_free unsigned char *dec = vz_base64_decode(enc, &n);
 		assert_int_equal(n, lens[i]);

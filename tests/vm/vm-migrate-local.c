@@ -46,7 +46,8 @@ int main(int argc, char **argv)
 	struct vz_stop_opts quit = {.fast = true, .timeout_s = 0};
 
 	if (argc != 4 && !broken) {
-		fprintf(stderr, "usage: vm-migrate-local SRC_VZ_CONF DST_VZ_CONF CTID [--break-nbd]\n");
+		fprintf(stderr,
+			"usage: vm-migrate-local SRC_VZ_CONF DST_VZ_CONF CTID [--break-nbd]\n");
 		return 2;
 	}
 	if (vz_global_conf_load(argv[1], &src, &err) < 0 ||
