@@ -449,6 +449,9 @@ static int h_enter(struct request *r, json_t **ret, vz_error *err)
 	pid_t pid;
 	int code;
 
+	if (vz_backend_get(r->srv->g, r->ctid) == &vz_vm_backend)
+		return vz_fail(err, VZ_INVALID_PARAMETER_SYNTAX,
+			       "%s is a VM: use vzctl console (or exec)", r->ctid);
 	if (arg_strv(r, "argv", &argv, err) < 0)
 		return -1;
 	o.argv = (char *const *)(argv && argv[0] ? argv : shell_argv);
