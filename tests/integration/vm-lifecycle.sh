@@ -14,7 +14,7 @@ command -v qemu-system-x86_64 >/dev/null || skip_all "qemu-system-x86_64 not ins
 ensure_template busybox || skip_all "cannot build the busybox template"
 ensure_vm_kit || skip_all "cannot build the VM kit: $(tail -n1 "$VZ_BUILDDIR/tests/vmkit.log")"
 
-plan 27
+plan 29
 
 CT=7101
 BR="vzvmbr$$"
@@ -22,6 +22,16 @@ BR=${BR:0:15}
 ip link add "$BR" type bridge || { echo "Bail out! cannot create bridge $BR"; exit 1; }
 ip link set "$BR" up
 at_exit "ip link del '$BR' 2>/dev/null"
+# A peer on the same bridge, in a network namespace of its own (what a
+# container's veth will be): 10.77.0.1.
+NS="vzvmns$$"
+VH="vzvmh$$"
+VH=${VH:0:15}
+ip netns add "$NS" && at_exit "ip netns del '$NS' 2>/dev/null"
+ip link add "$VH" type veth peer name eth0 netns "$NS" && at_exit "ip link del '$VH' 2>/dev/null"
+ip link set "$VH" master "$BR" up
+ip -n "$NS" addr add 10.77.0.1/24 dev eth0
+ip -n "$NS" link set eth0 up
 # A short probe: on hosts where /dev/kvm hangs guests, fall back quickly.
 VZ_EXTRA_CONF="VZ_BRIDGE=\"$BR\"
 VM_PROBE_TIMEOUT=\"8\""
@@ -49,6 +59,8 @@ check "the guest got its host name" contains "$OUT" "vm7.example"
 check "the guest runs its own kernel" test "$(echo "$OUT" | sed -n 2p)" != "$(uname -r)"
 check "the guest got its address" contains "$OUT" "10.77.0.2/32"
 check_rc 3 "exec2 returns the guest command's status" vzctl exec2 $CT 'exit 3'
+check_rc 0 "the guest pings a peer on the bridge" vzctl exec2 $CT 'ping -c 2 -W 5 10.77.0.1'
+check "the peer pings the guest" sh -c "ip netns exec '$NS' ping -c 2 -W 5 10.77.0.2 >/dev/null"
 
 out=$( (sleep 1; echo 'echo console-$((6*7))'; sleep 2) | timeout 30 "$VZCTL_BIN" console $CT 2>&1)
 check "console: a shell answers on the serial port" contains "$out" "console-42"
