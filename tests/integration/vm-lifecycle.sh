@@ -3,8 +3,10 @@
 # working): create from the busybox template (disk image + VM kit), start,
 # the QEMU confined (own user, seccomp, the CTID's cgroup, tap on the
 # bridge), exec through the guest agent in the VM's own kernel, console,
-# suspend/resume, live disk growth, survive a vzd kill -9, stop with the ACPI
-# power button, destroy leaving nothing behind.  One guest boot (~10 s TCG).
+# suspend/resume, live disk growth, ping with a peer on the bridge, survive a
+# vzd kill -9, stop with the ACPI power button, a guest's own power-off
+# cleaned up by vzd, destroy leaving nothing behind.  Two guest boots
+# (~10 s each with TCG).
 . "$(dirname "$0")/lib.sh"
 
 require_root
@@ -14,7 +16,7 @@ command -v qemu-system-x86_64 >/dev/null || skip_all "qemu-system-x86_64 not ins
 ensure_template busybox || skip_all "cannot build the busybox template"
 ensure_vm_kit || skip_all "cannot build the VM kit: $(tail -n1 "$VZ_BUILDDIR/tests/vmkit.log")"
 
-plan 29
+plan 34
 
 CT=7101
 BR="vzvmbr$$"
@@ -38,6 +40,8 @@ VM_PROBE_TIMEOUT=\"8\""
 instance_up vm1
 ln -s "$VM_KIT" "$ROOT/template/vm"
 
+check_rc 21 "create --vmtype bogus is refused" vzctl create $CT --vmtype bogus
+check "... naming the value" contains "$OUT" "--vmtype \`bogus\`: expected ct or vm"
 check_rc 0 "create --vmtype vm" vzctl create $CT --vmtype vm --ostemplate busybox \
 	--hostname vm7.example --ipadd 10.77.0.2 --diskspace 256M
 check "the private area is one disk image of 256M" \
@@ -82,6 +86,16 @@ check_rc 0 "stop (ACPI power button)" vzctl stop $CT
 # host's PID 1, which on some hosts never reaps.
 check "QEMU is gone, and so are the tap and run dir" \
 	sh -c "! grep -qv '^[^)]*) Z' /proc/$pid/stat 2>/dev/null && [ ! -e /sys/class/net/vz${CT}t0 ] && [ ! -e '$ROOT/run/$CT.vm' ]"
+
+# A guest that powers off by itself: vzd's monitor releases the tap and run dir.
+check_rc 0 "start again" vzctl start $CT
+check_rc 0 "poweroff inside the guest" vzctl exec $CT 'poweroff'
+for _ in $(seq 120); do
+	[ ! -e "$ROOT/run/$CT.vm" ] && [ ! -e /sys/class/net/vz${CT}t0 ] && break
+	sleep 0.5
+done
+check "vzd cleaned up after the guest's own power-off" \
+	sh -c "[ ! -e '$ROOT/run/$CT.vm' ] && [ ! -e /sys/class/net/vz${CT}t0 ] && ! $VZCTL_BIN status $CT | grep -q running"
 check_rc 0 "destroy" vzctl destroy $CT
 check "nothing of the VM is left" ct_gone $CT
 finish
