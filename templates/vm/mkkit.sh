@@ -135,7 +135,12 @@ done
 cat > "$g/acpi/PWRF/00000080" <<'EOF'
 #!/usr/lib/vz-guest/busybox sh
 # ACPI power button (vzctl stop): a clean shutdown through the guest's init.
-PATH=/usr/sbin:/usr/bin:/sbin:/bin exec poweroff
+# By path: a bare "poweroff" would be this busybox's own applet, which only
+# signals a busybox init (sysvinit ignores its SIGUSR2).
+for p in /sbin/poweroff /usr/sbin/poweroff /bin/poweroff; do
+	[ -x "$p" ] && exec "$p"
+done
+exec /usr/lib/vz-guest/busybox poweroff
 EOF
 chmod 0755 "$g/acpi/PWRF/00000080"
 cat > "$g/vminit" <<'EOF'

@@ -79,7 +79,8 @@ ensure_template() {
 # linux-image .deb already downloaded.
 VM_KIT="$VZ_BUILDDIR/tests/vmkit"
 ensure_vm_kit() {
-	[ -f "$VM_KIT/vmlinuz" ] && return 0
+	# Rebuilt when mkkit.sh changed since (the guest files come from it).
+	[ -f "$VM_KIT/vmlinuz" ] && [ "$VM_KIT/initrd.img" -nt "$VZ_SRCDIR/templates/vm/mkkit.sh" ] && return 0
 	mkdir -p "$VZ_BUILDDIR/tests"
 	"$VZ_SRCDIR/templates/vm/mkkit.sh" "$VM_KIT" >"$VZ_BUILDDIR/tests/vmkit.log" 2>&1
 }
