@@ -3,8 +3,8 @@
  * on the bridge with rtnetlink (libmnl: caller-owned buffer, seq and port id
  * checked by mnl_cb_run).
  *
- * When the networking work lands, the bridge's anti-spoofing rules should be
- * applied to these taps through its API as for veths. */
+ * The bridge and its anti-spoofing rules are the networking layer's
+ * (vz_net_port_attach), exactly as for a container's veth. */
 #include "config.h"
 
 #include <errno.h>
@@ -29,8 +29,7 @@ static void mnl_closep(struct mnl_socket **nl)
 }
 
 /* One rtnetlink request on link @index, acknowledged. */
-static int link_request(uint16_t type, int index, unsigned flags, int master, const char *what,
-			vz_error *err)
+static int link_request(uint16_t type, int index, unsigned flags, const char *what, vz_error *err)
 {
 	__attribute__((cleanup(mnl_closep))) struct mnl_socket *nl = NULL;
 	char buf[MNL_SOCKET_BUFFER_SIZE];
@@ -47,8 +46,6 @@ static int link_request(uint16_t type, int index, unsigned flags, int master, co
 	ifm->ifi_index = index;
 	ifm->ifi_flags = flags;
 	ifm->ifi_change = flags;
-	if (master)
-		mnl_attr_put_u32(nlh, IFLA_MASTER, (uint32_t)master);
 	nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
 	if (!nl || mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0)
 		return vz_fail_errno(err, VZ_SYSTEM_ERROR, "open rtnetlink socket");
@@ -61,17 +58,11 @@ static int link_request(uint16_t type, int index, unsigned flags, int master, co
 	return 0;
 }
 
-int vz_tap_create(const char *name, uid_t uid, gid_t gid, const char *bridge, vz_error *err)
+int vz_tap_create(const char *name, uid_t uid, gid_t gid, vz_error *err)
 {
 	struct ifreq ifr = {.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR};
 	cleanup_close int fd = -1;
-	int br, index;
 
-	br = (int)if_nametoindex(bridge);
-	if (!br)
-		return vz_fail(err, VZ_SYSTEM_ERROR,
-			       "bridge `%s` (VZ_BRIDGE) does not exist: create it or set VZ_BRIDGE",
-			       bridge);
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
 	fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
 	if (fd < 0)
@@ -83,13 +74,6 @@ int vz_tap_create(const char *name, uid_t uid, gid_t gid, const char *bridge, vz
 	if (ioctl(fd, TUNSETOWNER, (unsigned long)uid) < 0 ||
 	    ioctl(fd, TUNSETGROUP, (unsigned long)gid) < 0 || ioctl(fd, TUNSETPERSIST, 1UL) < 0)
 		return vz_fail_errno(err, VZ_SYSTEM_ERROR, "make tap `%s` persistent", name);
-	index = (int)if_nametoindex(name);
-	if (!index)
-		return vz_fail_errno(err, VZ_SYSTEM_ERROR, "find tap `%s`", name);
-	if (link_request(RTM_NEWLINK, index, IFF_UP, br, "attach tap to the bridge", err) < 0) {
-		vz_tap_delete(name, NULL);
-		return vz_error_wrap(err, "tap `%s`, bridge `%s`", name, bridge);
-	}
 	return 0;
 }
 
@@ -113,7 +97,7 @@ int vz_tap_delete(const char *name, vz_error *err)
 
 	if (!index)
 		return 0;
-	if (link_request(RTM_DELLINK, index, 0, 0, "delete tap", err) < 0 && errno != ENODEV)
+	if (link_request(RTM_DELLINK, index, 0, "delete tap", err) < 0 && errno != ENODEV)
 		return vz_error_wrap(err, "tap `%s`", name);
 	return 0;
 }

@@ -21,6 +21,7 @@
 #include "lib/cleanup.h"
 #include "lib/syscalls.h"
 #include "lib/util.h"
+#include "netns/netns.h"
 #include "runtime/internal.h"
 #include "vm/qmp.h"
 #include "vm/vm.h"
@@ -165,13 +166,28 @@ static void close_nics(struct vz_vm_nic *nics, size_t n)
 			close(nics[i].fd);
 }
 
-static void delete_taps(const struct vz_ct_conf *c)
+static void delete_taps(const struct vz_global_conf *g, const struct vz_ct_conf *c)
 {
 	for (size_t i = 0; i < nic_count(c); i++) {
 		char tap[16];
 		vz_vm_tap_name(c, i, tap);
+		vz_net_port_detach(g, tap);
 		vz_tap_delete(tap, NULL);
 	}
+}
+
+/* On the bridge with the same anti-spoofing rules as a container NIC: only
+ * its MAC, and on the first NIC the VM's addresses, may leave it. */
+static int attach_tap(const struct vz_global_conf *g, const struct vz_ct_conf *c, size_t i,
+		      const struct vz_vm_nic *nic, vz_error *err)
+{
+	const char *bridge = i < c->n_netif && c->netif[i].bridge ? c->netif[i].bridge : NULL;
+	uint8_t mac[6];
+
+	if (vz_mac_parse(nic->mac, mac) < 0)
+		return vz_fail(err, VZ_INVALID_PARAMETER_VALUE, "bad MAC `%s`", nic->mac);
+	return vz_net_port_attach(g, nic->ifname, bridge, mac, i == 0 ? c->ip_address : NULL,
+				  c->mac_filter, err);
 }
 
 static int make_nics(const struct vz_global_conf *g, const struct vz_ct_conf *c, uid_t uid,
@@ -181,16 +197,15 @@ static int make_nics(const struct vz_global_conf *g, const struct vz_ct_conf *c,
 	struct vz_vm_nic *nics = vz_xcalloc(n + 1, sizeof(*nics));
 
 	for (size_t i = 0; i < n; i++) {
-		const char *bridge =
-		    i < c->n_netif && c->netif[i].bridge ? c->netif[i].bridge : g->bridge;
 		int fd = -1;
 		nics[i].fd = -1;
 		vz_vm_tap_name(c, i, nics[i].ifname);
 		vz_vm_mac(c, i, nics[i].mac);
-		if (vz_tap_create(nics[i].ifname, uid, gid, bridge, err) < 0 ||
+		if (vz_tap_create(nics[i].ifname, uid, gid, err) < 0 ||
+		    attach_tap(g, c, i, &nics[i], err) < 0 ||
 		    vz_tap_open(nics[i].ifname, &fd, err) < 0) {
 			close_nics(nics, i);
-			delete_taps(c);
+			delete_taps(g, c);
 			free(nics);
 			return -1;
 		}
@@ -200,7 +215,7 @@ static int make_nics(const struct vz_global_conf *g, const struct vz_ct_conf *c,
 		if (nics[i].fd < 0) {
 			vz_fail_errno(err, VZ_SYSTEM_ERROR, "dup tap descriptor");
 			close_nics(nics, i);
-			delete_taps(c);
+			delete_taps(g, c);
 			free(nics);
 			return -1;
 		}
@@ -412,7 +427,7 @@ int vz_vm_cleanup_stopped(const struct vz_global_conf *g, const struct vz_ct_con
 
 	if (vz_vm_qemu_pid(g, c->ctid))
 		return 0;
-	delete_taps(c);
+	delete_taps(g, c);
 	if (ct_cgroup(g, c->ctid, &cg, err) < 0 ||
 	    (cg->ops->exists(cg) && (cg->ops->kill(cg, err) < 0 || cg->ops->destroy(cg, err) < 0)))
 		return vz_error_wrap(err, "VM %s", c->ctid);

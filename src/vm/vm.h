@@ -89,9 +89,9 @@ uint64_t vz_vm_disk_bytes(const struct vz_ct_conf *c);
 
 /* ---- host tap devices (tap.c) ---------------------------------------- */
 
-/* Create persistent tap @name owned by @uid, attach it to bridge @bridge
- * and bring it up.  An existing tap of that name is reused. */
-int vz_tap_create(const char *name, uid_t uid, gid_t gid, const char *bridge, vz_error *err);
+/* Create persistent tap @name owned by @uid (an existing one is reused);
+ * the networking layer puts it on the bridge. */
+int vz_tap_create(const char *name, uid_t uid, gid_t gid, vz_error *err);
 /* Open a queue of existing tap @name (O_CLOEXEC) for QEMU. */
 int vz_tap_open(const char *name, int *ret_fd, vz_error *err);
 /* Delete tap @name; absent is fine. */

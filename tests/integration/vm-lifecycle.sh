@@ -19,26 +19,26 @@ ensure_vm_kit || skip_all "cannot build the VM kit: $(tail -n1 "$VZ_BUILDDIR/tes
 plan 34
 
 CT=7101
-BR="vzvmbr$$"
-BR=${BR:0:15}
-ip link add "$BR" type bridge || { echo "Bail out! cannot create bridge $BR"; exit 1; }
-ip link set "$BR" up
-at_exit "ip link del '$BR' 2>/dev/null"
-# A peer on the same bridge, in a network namespace of its own (what a
-# container's veth will be): 10.77.0.1.
+# A short probe: on hosts where /dev/kvm hangs guests, fall back quickly.
+VZ_EXTRA_CONF='VM_PROBE_TIMEOUT="8"'
+instance_up vm1
+
+# QEMU (pid $1, if given) has ended, and the tap and run dir are gone.  A
+# zombie counts as ended: after the kill -9 of vzd, QEMU's parent is the
+# host's PID 1, which on some hosts never reaps.
+vm_host_side_gone() {
+	if [ -n "${1:-}" ] && grep -qv '^[^)]*) Z' "/proc/$1/stat" 2>/dev/null; then return 1; fi
+	[ ! -e "$ROOT/run/$CT.vm" ] && ! hostnet ip link show dev "vz${CT}t0" >/dev/null 2>&1
+}
+tap_on_bridge() { hostnet ip -o link show dev "vz${CT}t0" | grep -q 'master vzbr0'; }
+vm_down_and_clean() { vm_host_side_gone && ! vzctl status $CT | grep -q running; }
+ln -s "$VM_KIT" "$ROOT/template/vm"
+# The instance's bridge (vzbr0 in its vzd's network namespace) appears with
+# the VM's tap.  A peer, in a network namespace of its own, joins it after
+# start (what a container's veth is): 10.77.0.1.
 NS="vzvmns$$"
 VH="vzvmh$$"
 VH=${VH:0:15}
-ip netns add "$NS" && at_exit "ip netns del '$NS' 2>/dev/null"
-ip link add "$VH" type veth peer name eth0 netns "$NS" && at_exit "ip link del '$VH' 2>/dev/null"
-ip link set "$VH" master "$BR" up
-ip -n "$NS" addr add 10.77.0.1/24 dev eth0
-ip -n "$NS" link set eth0 up
-# A short probe: on hosts where /dev/kvm hangs guests, fall back quickly.
-VZ_EXTRA_CONF="VZ_BRIDGE=\"$BR\"
-VM_PROBE_TIMEOUT=\"8\""
-instance_up vm1
-ln -s "$VM_KIT" "$ROOT/template/vm"
 
 check_rc 21 "create --vmtype bogus is refused" vzctl create $CT --vmtype bogus
 check "... naming the value" contains "$OUT" "--vmtype \`bogus\`: expected ct or vm"
@@ -56,7 +56,12 @@ pid=$(ct_init_pid $CT)
 check "QEMU runs as the VM user" test "$(ps -o user= -p "$pid")" = vz-qemu
 check "QEMU is confined by seccomp" grep -q '^Seccomp:[[:space:]]*2' "/proc/$pid/status"
 check "QEMU is in the CTID's cgroup" grep -q "vzt-vm1-$$/$CT" "/proc/$pid/cgroup"
-check "the tap is on the bridge" test "$(basename "$(readlink /sys/class/net/vz${CT}t0/master)")" = "$BR"
+check "the tap is on the instance's bridge" tap_on_bridge
+ip netns add "$NS" && at_exit "ip netns del '$NS' 2>/dev/null"
+hostnet ip link add "$VH" type veth peer name eth0 netns "$NS"
+hostnet ip link set "$VH" master vzbr0 up
+ip -n "$NS" addr add 10.77.0.1/24 dev eth0
+ip -n "$NS" link set eth0 up
 
 check_rc 0 "exec through the guest agent" vzctl exec2 $CT 'hostname; uname -r; ip -4 addr show eth0'
 check "the guest got its host name" contains "$OUT" "vm7.example"
@@ -82,20 +87,18 @@ vzd_start
 check "a vzd restarted after kill -9 finds the VM running" test "$(ct_init_pid $CT)" = "$pid"
 
 check_rc 0 "stop (ACPI power button)" vzctl stop $CT
-# A zombie counts as gone: after the kill -9 of vzd, QEMU's parent is the
-# host's PID 1, which on some hosts never reaps.
 check "QEMU is gone, and so are the tap and run dir" \
-	sh -c "! grep -qv '^[^)]*) Z' /proc/$pid/stat 2>/dev/null && [ ! -e /sys/class/net/vz${CT}t0 ] && [ ! -e '$ROOT/run/$CT.vm' ]"
+	vm_host_side_gone "$pid"
 
 # A guest that powers off by itself: vzd's monitor releases the tap and run dir.
 check_rc 0 "start again" vzctl start $CT
-check_rc 0 "poweroff inside the guest" vzctl exec $CT 'poweroff'
+check_rc 0 "poweroff inside the guest" vzctl exec $CT '(sleep 1; poweroff) </dev/null >/dev/null 2>&1 &'
 for _ in $(seq 120); do
-	[ ! -e "$ROOT/run/$CT.vm" ] && [ ! -e /sys/class/net/vz${CT}t0 ] && break
+	vm_host_side_gone && break
 	sleep 0.5
 done
 check "vzd cleaned up after the guest's own power-off" \
-	sh -c "[ ! -e '$ROOT/run/$CT.vm' ] && [ ! -e /sys/class/net/vz${CT}t0 ] && ! $VZCTL_BIN status $CT | grep -q running"
+	vm_down_and_clean
 check_rc 0 "destroy" vzctl destroy $CT
 check "nothing of the VM is left" ct_gone $CT
 finish
