@@ -8,6 +8,7 @@
 
 #include "lib/cleanup.h"
 #include "lib/util.h"
+#include "netns/netns.h"
 #include "vm/vm.h"
 
 struct argv {
@@ -93,6 +94,25 @@ char **vz_vm_qemu_argv(const struct vz_vm_spec *s)
 	return a.v;
 }
 
+static bool strv_has(char **v, const char *s)
+{
+	for (; v && *v; v++)
+		if (!strcmp(*v, s))
+			return true;
+	return false;
+}
+
+static void strv_add(char ***v, const char *s)
+{
+	size_t n = 0;
+
+	while ((*v)[n])
+		n++;
+	*v = vz_xrealloc(*v, (n + 2) * sizeof(char *));
+	(*v)[n] = vz_xstrdup(s);
+	(*v)[n + 1] = NULL;
+}
+
 /* "a b c" -> "a,b,c" for one kernel parameter. */
 static char *commas(char **v)
 {
@@ -100,19 +120,56 @@ static char *commas(char **v)
 	return vz_xstrdup(s);
 }
 
-char *vz_vm_kernel_cmdline(const struct vz_ct_conf *c)
+/* An address inside one of the bridge's subnets (BRIDGE_ADDRESS) takes that
+ * prefix, and the bridge address becomes a gateway, as for a container NIC;
+ * any other address stays a host address on the link. */
+static char *guest_addr(const struct vz_global_conf *g, const char *ip, char ***gws)
+{
+	struct vz_inet a, net;
+	char buf[VZ_INET_STRLEN];
+
+	if (!g || strchr(ip, '/') || vz_inet_parse(ip, &a, NULL) < 0)
+		return vz_xstrdup(ip);
+	for (char **b = g->bridge_address; b && *b; b++) {
+		if (vz_inet_parse(*b, &net, NULL) < 0 || !vz_inet_in_subnet(&a, &net))
+			continue;
+		a.prefix = net.prefix;
+		vz_inet_format(&net, buf, false);
+		if (!strv_has(*gws, buf))
+			strv_add(gws, buf);
+		vz_inet_format(&a, buf, true);
+		return vz_xstrdup(buf);
+	}
+	return vz_xstrdup(ip);
+}
+
+char *vz_vm_kernel_cmdline(const struct vz_global_conf *g, const struct vz_ct_conf *c)
 {
 	char *s = vz_xstrdup("console=ttyS0 panic=-1 quiet");
 	char *t;
+	cleanup_strv char **ips = vz_xcalloc(1, sizeof(char *));
+	cleanup_strv char **gws = vz_xcalloc(1, sizeof(char *));
+
+	for (char **ip = c->ip_address; ip && *ip; ip++) {
+		char *one = guest_addr(g, *ip, &gws);
+		strv_add(&ips, one);
+		free(one);
+	}
 
 	if (c->hostname) {
 		t = vz_strdup_printf("%s vz.hostname=%s", s, c->hostname);
 		free(s);
 		s = t;
 	}
-	if (c->ip_address && c->ip_address[0]) {
-		cleanup_free char *ips = commas(c->ip_address);
-		t = vz_strdup_printf("%s vz.ip=%s", s, ips);
+	if (ips[0]) {
+		cleanup_free char *v = commas(ips);
+		t = vz_strdup_printf("%s vz.ip=%s", s, v);
+		free(s);
+		s = t;
+	}
+	if (gws[0]) {
+		cleanup_free char *v = commas(gws);
+		t = vz_strdup_printf("%s vz.gw=%s", s, v);
 		free(s);
 		s = t;
 	}

@@ -369,7 +369,7 @@ int vz_vm_start_mode(const struct vz_global_conf *g, const char *ctid, bool inco
 	}
 	/* What an earlier run that ended by itself left behind. */
 	vz_vm_cleanup_stopped(g, c, NULL);
-	append = vz_vm_kernel_cmdline(c);
+	append = vz_vm_kernel_cmdline(g, c);
 	disk = vz_vm_disk_path(c);
 	if (vm_user(g, &uid, &gid, err) < 0 || vz_vm_accel_get(g, &accel, err) < 0 ||
 	    prepare_files(g, c, uid, gid, &accel, err) < 0 || ct_cgroup(g, ctid, &cg, err) < 0 ||

@@ -56,8 +56,10 @@ struct vz_vm_spec {
 /* argv for QEMU (NULL-terminated; free with vz_strv_free). */
 char **vz_vm_qemu_argv(const struct vz_vm_spec *s);
 /* The kernel command line carrying HOSTNAME, IP_ADDRESS and NAMESERVER to
- * the kit's initramfs (vz.hostname=, vz.ip=, vz.ns=).  Caller frees. */
-char *vz_vm_kernel_cmdline(const struct vz_ct_conf *c);
+ * the kit's initramfs (vz.hostname=, vz.ip=, vz.ns=; addresses in a
+ * BRIDGE_ADDRESS subnet of @g (may be NULL) get its prefix and vz.gw=).
+ * Caller frees. */
+char *vz_vm_kernel_cmdline(const struct vz_global_conf *g, const struct vz_ct_conf *c);
 /* Guest RAM: PHYSPAGES's limit (vzctl --ram), 256 MiB when unlimited. */
 unsigned vz_vm_ram_mb(const struct vz_ct_conf *c);
 /* The guest MAC of NIC @idx: NETIF's mac if given, else one derived from the

@@ -80,13 +80,14 @@ mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 while read -r m; do insmod "/lib/modules/$m" 2>/dev/null; done < /modules.order
-hostname= ips= ns= probe=
+hostname= ips= ns= gws= probe=
 for a in $(cat /proc/cmdline); do
 	case "$a" in
 	vz.probe=1) probe=1 ;;
 	vz.hostname=*) hostname=${a#vz.hostname=} ;;
 	vz.ip=*) ips="$ips $(echo "${a#vz.ip=}" | tr , ' ')" ;;
 	vz.ns=*) ns="$ns $(echo "${a#vz.ns=}" | tr , ' ')" ;;
+	vz.gw=*) gws="$gws $(echo "${a#vz.gw=}" | tr , ' ')" ;;
 	esac
 done
 if [ -n "$probe" ]; then
@@ -114,7 +115,14 @@ if [ -n "$ips" ] && [ -e /sys/class/net/eth0 ]; then
 		case "$a" in */*) ;; *:*) a=$a/128 ;; *) a=$a/32 ;; esac
 		ip addr add "$a" dev eth0
 	done
-	# Every destination is on the link (the bridge), as for containers.
+	# The bridge's address is the gateway when the address is in its
+	# subnet (BRIDGE_ADDRESS); otherwise every destination is on the link.
+	for gw in $gws; do
+		case "$gw" in
+		*:*) ip -6 route add default via "$gw" dev eth0 2>/dev/null ;;
+		*) ip route add default via "$gw" dev eth0 2>/dev/null ;;
+		esac
+	done
 	ip route add default dev eth0 2>/dev/null
 	ip -6 route add default dev eth0 2>/dev/null
 fi

@@ -16,11 +16,12 @@ command -v qemu-system-x86_64 >/dev/null || skip_all "qemu-system-x86_64 not ins
 ensure_template busybox || skip_all "cannot build the busybox template"
 ensure_vm_kit || skip_all "cannot build the VM kit: $(tail -n1 "$VZ_BUILDDIR/tests/vmkit.log")"
 
-plan 34
+plan 36
 
 CT=7101
 # A short probe: on hosts where /dev/kvm hangs guests, fall back quickly.
-VZ_EXTRA_CONF='VM_PROBE_TIMEOUT="8"'
+VZ_EXTRA_CONF='VM_PROBE_TIMEOUT="8"
+BRIDGE_ADDRESS="10.77.0.1/24"'
 instance_up vm1
 
 # QEMU (pid $1, if given) has ended, and the tap and run dir are gone.  A
@@ -35,7 +36,7 @@ vm_down_and_clean() { vm_host_side_gone && ! vzctl status $CT | grep -q running;
 ln -s "$VM_KIT" "$ROOT/template/vm"
 # The instance's bridge (vzbr0 in its vzd's network namespace) appears with
 # the VM's tap.  A peer, in a network namespace of its own, joins it after
-# start (what a container's veth is): 10.77.0.1.
+# start (what a container's veth is): 10.77.0.3.
 NS="vzvmns$$"
 VH="vzvmh$$"
 VH=${VH:0:15}
@@ -60,15 +61,17 @@ check "the tap is on the instance's bridge" tap_on_bridge
 ip netns add "$NS" && at_exit "ip netns del '$NS' 2>/dev/null"
 hostnet ip link add "$VH" type veth peer name eth0 netns "$NS"
 hostnet ip link set "$VH" master vzbr0 up
-ip -n "$NS" addr add 10.77.0.1/24 dev eth0
+ip -n "$NS" addr add 10.77.0.3/24 dev eth0
 ip -n "$NS" link set eth0 up
 
-check_rc 0 "exec through the guest agent" vzctl exec2 $CT 'hostname; uname -r; ip -4 addr show eth0'
+check_rc 0 "exec through the guest agent" vzctl exec2 $CT 'hostname; uname -r; ip -4 addr show eth0; ip route'
 check "the guest got its host name" contains "$OUT" "vm7.example"
 check "the guest runs its own kernel" test "$(echo "$OUT" | sed -n 2p)" != "$(uname -r)"
-check "the guest got its address" contains "$OUT" "10.77.0.2/32"
+check "the guest got its address, with the bridge's prefix" contains "$OUT" "10.77.0.2/24"
+check "... and the bridge as its gateway" contains "$OUT" "default via 10.77.0.1"
 check_rc 3 "exec2 returns the guest command's status" vzctl exec2 $CT 'exit 3'
-check_rc 0 "the guest pings a peer on the bridge" vzctl exec2 $CT 'ping -c 2 -W 5 10.77.0.1'
+check_rc 0 "the guest pings a peer on the bridge" vzctl exec2 $CT 'ping -c 2 -W 5 10.77.0.3'
+check_rc 0 "the guest pings the host's bridge address" vzctl exec2 $CT 'ping -c 2 -W 5 10.77.0.1'
 check "the peer pings the guest" sh -c "ip netns exec '$NS' ping -c 2 -W 5 10.77.0.2 >/dev/null"
 
 out=$( (sleep 1; echo 'echo console-$((6*7))'; sleep 2) | timeout 30 "$VZCTL_BIN" console $CT 2>&1)

@@ -98,8 +98,8 @@ static void test_cmdline(void **state)
 	    vm_conf("101", "VMTYPE=\"vm\"\nHOSTNAME=\"web.example\"\n"
 			   "IP_ADDRESS=\"10.0.0.5 fd00::5/64\"\nNAMESERVER=\"1.1.1.1 8.8.8.8\"\n");
 	cleanup_ct_conf struct vz_ct_conf *bare = vm_conf("102", "VMTYPE=\"vm\"\n");
-	cleanup_free char *s = vz_vm_kernel_cmdline(c);
-	cleanup_free char *b = vz_vm_kernel_cmdline(bare);
+	cleanup_free char *s = vz_vm_kernel_cmdline(NULL, c);
+	cleanup_free char *b = vz_vm_kernel_cmdline(NULL, bare);
 
 	assert_true(vz_conf_is_vm(c));
 	assert_non_null(strstr(s, "console=ttyS0"));
@@ -107,6 +107,26 @@ static void test_cmdline(void **state)
 	assert_non_null(strstr(s, " vz.ip=10.0.0.5,fd00::5/64"));
 	assert_non_null(strstr(s, " vz.ns=1.1.1.1,8.8.8.8"));
 	assert_null(strstr(b, "vz."));
+}
+
+/* With BRIDGE_ADDRESS, an address in the bridge's subnet gets its prefix and
+ * the bridge as gateway (as a container NIC would); others stay host routes. */
+static void test_cmdline_bridge(void **state)
+{
+	cleanup_global_conf struct vz_global_conf *g = NULL;
+	cleanup_ct_conf struct vz_ct_conf *c = NULL;
+	cleanup_free char *s = NULL;
+	vz_error err = {0};
+
+	if (vz_global_conf_parse("/etc/vz/vz.conf", "BRIDGE_ADDRESS=\"10.77.0.1/24 fd77::1/64\"\n",
+				 &g, &err) < 0 ||
+	    vz_ct_conf_parse(g, "101", "/x.conf",
+			     "VMTYPE=\"vm\"\nIP_ADDRESS=\"10.77.0.5 192.0.2.9 fd77::5\"\n", &c,
+			     &err) < 0)
+		fail_msg("config refused: %s", err.msg);
+	s = vz_vm_kernel_cmdline(g, c);
+	assert_non_null(strstr(s, " vz.ip=10.77.0.5/24,192.0.2.9,fd77::5/64"));
+	assert_non_null(strstr(s, " vz.gw=10.77.0.1,fd77::1"));
 }
 
 static void test_mac_tap_ram(void **state)
@@ -159,9 +179,9 @@ static void test_base64(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_argv),	cmocka_unit_test(test_cmdline),
-	    cmocka_unit_test(test_mac_tap_ram), cmocka_unit_test(test_disk_bytes),
-	    cmocka_unit_test(test_base64),
+	    cmocka_unit_test(test_argv),	   cmocka_unit_test(test_cmdline),
+	    cmocka_unit_test(test_cmdline_bridge), cmocka_unit_test(test_mac_tap_ram),
+	    cmocka_unit_test(test_disk_bytes),	   cmocka_unit_test(test_base64),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
