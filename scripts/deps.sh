@@ -19,6 +19,8 @@ PACKAGES=(
 	busybox-static debootstrap tar gzip
 	# resource management: image-backed private areas, the container's /proc view
 	e2fsprogs lxcfs
+	# virtual machines: QEMU, the guest agent copied into images, mkfs.ext4 -d
+	qemu-system-x86 qemu-guest-agent
 )
 
 if [ "$(id -u)" -ne 0 ]; then

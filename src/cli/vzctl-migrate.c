@@ -332,8 +332,9 @@ static const struct mcommand commands[] = {
      "  --dumpfile DIR  image directory\n"
      "  --undump        recreate the processes, stopped\n"
      "  --resume        let processes restored with --undump run\n"},
-    {"suspend", cmd_freeze, "CTID", "Freeze every process of a container (cgroup freezer).\n"},
-    {"resume", cmd_freeze, "CTID", "Thaw a suspended container.\n"},
+    {"suspend", cmd_freeze, "CTID",
+     "Freeze every process of a container (cgroup freezer), or pause a VM (QMP stop).\n"},
+    {"resume", cmd_freeze, "CTID", "Thaw a suspended container, or continue a paused VM.\n"},
     {"criu-check", cmd_criu_check, "[-j|--json]",
      "Report the CRIU binary (CRIU= of vz.conf), its version, `criu check`, and\n"
      "which migration memory transfer this host supports.  Exit 16 if CRIU is unusable.\n"},

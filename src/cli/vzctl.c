@@ -21,6 +21,7 @@
 #include "cli/cli.h"
 #include "cli/client.h"
 #include "cli/vzctl-migrate.h"
+#include "cli/console.h"
 #include "config/values.h"
 #include "lib/cleanup.h"
 #include "lib/util.h"
@@ -151,6 +152,7 @@ static int cmd_create(struct cli *cli, const struct command *cmd, int argc, char
 	    {"root", required_argument, NULL, 'r'},
 	    {"local_uid", required_argument, NULL, 'u'},
 	    {"local_gid", required_argument, NULL, 'g'},
+	    {"vmtype", required_argument, NULL, 'T'},
 	    {"diskspace", required_argument, NULL, 'D'},
 	    {"diskinodes", required_argument, NULL, 'I'},
 	    HELP_OPT,
@@ -183,6 +185,9 @@ static int cmd_create(struct cli *cli, const struct command *cmd, int argc, char
 			break;
 		case 'g':
 			key = "local_gid";
+			break;
+		case 'T':
+			key = "vmtype";
 			break;
 		case 'D':
 			key = "diskspace";
@@ -281,6 +286,20 @@ static int cmd_stop(struct cli *cli, const struct command *cmd, int argc, char *
 	return rc;
 }
 
+/* A VM's status says how it runs: paused, and TCG instead of KVM. */
+static void vm_status_lines(json_t *result)
+{
+	const char *accel = json_string_value(json_object_get(result, "accel"));
+	const char *notice = json_string_value(json_object_get(result, "notice"));
+
+	if (!accel)
+		return;
+	printf("VM acceleration %s%s\n", accel,
+	       json_is_true(json_object_get(result, "paused")) ? ", suspended" : "");
+	if (notice)
+		printf("Notice: %s\n", notice);
+}
+
 /* ---- status ----------------------------------------------------------- */
 
 static int cmd_status(struct cli *cli, const struct command *cmd, int argc, char **argv)
@@ -309,6 +328,7 @@ static int cmd_status(struct cli *cli, const struct command *cmd, int argc, char
 		       json_is_true(json_object_get(result, "exist")) ? "exist" : "deleted",
 		       json_is_true(json_object_get(result, "mounted")) ? "mounted" : "unmounted",
 		       json_is_true(json_object_get(result, "running")) ? "running" : "down");
+		vm_status_lines(result);
 	}
 	json_decref(result);
 	return 0;
@@ -545,6 +565,30 @@ static int cmd_enter(struct cli *cli, const struct command *cmd, int argc, char 
 	return rc;
 }
 
+/* ---- console (VMs) ------------------------------------------------------ */
+
+static int on_console(void *data, json_t *msg, int fd)
+{
+	if (!json_is_true(json_object_get(msg, "console")) || fd < 0)
+		return -1;
+	vz_console_relay(fd);
+	close(fd);
+	return 0;
+}
+
+static int cmd_console(struct cli *cli, const struct command *cmd, int argc, char **argv)
+{
+	const char *ctid;
+	int rc = simple_opts(cli, cmd, argc, argv, false);
+
+	if (rc)
+		return rc < 0 ? 0 : rc;
+	rc = take_ctid(cli, cmd, argc, argv, false, &ctid);
+	if (rc)
+		return rc;
+	return call(cli, vz_client_request("console", ctid, NULL), NULL, 0, on_console, NULL, NULL);
+}
+
 /* ---- set -------------------------------------------------------------- */
 
 /* How a vzctl option maps onto a CTID.conf key. */
@@ -702,9 +746,10 @@ static const struct command commands[] = {
      "  --root PATH        mount point (default VE_ROOT)\n"
      "  --local_uid UID    host uid of container root (default USERNS_BASE + CTID*USERNS_SIZE)\n"
      "  --local_gid GID    host gid of container root\n"
-     "  --diskspace B[:L]  disk limit: the private area becomes an image of L (1K blocks\n"
-     "                     or K/M/G/T)\n"
-     "  --diskinodes B[:L] inodes of that image\n"},
+     "  --vmtype ct|vm     vm: a QEMU virtual machine with a disk image from the template\n"
+     "  --diskspace B[:L]  disk limit: a container's private area becomes an image of L\n"
+     "                     (1K blocks or K/M/G/T); a VM's image size (default 2G)\n"
+     "  --diskinodes B[:L] inodes of a container's image\n"},
     {"start", cmd_simple, "CTID", "Start a container.\n"},
     {"stop", cmd_stop, "CTID [--fast] [--timeout SECONDS]",
      "Stop a container: run /sbin/halt inside, wait, then kill what is left.\n"
@@ -742,12 +787,14 @@ static const struct command commands[] = {
      "  --devices c|b:MAJOR:MINOR:r|w|rw|none --devnodes NAME:r|w|rw|none\n"
      "  --seccomp-profile NAME|PATH --no-new-privs yes|no  (take effect at the next start)\n"
      "  --cpumask LIST|all --nodemask LIST|all --ioprio 0..7\n"
-     "  --iolimit BYTES/s --iopslimit OPS/s       (0: no limit)\n"
+     "  --iolimit BYTES/s --iopslimit OPS/s       (0: no limit; VMs: QEMU throttling)\n"
      "Limits apply to a running container at once.\n"},
     {"stats", cmd_stats, "CTID [-j|--json]",
      "Resource usage, beancounter style: held, maxheld, barrier, limit and failcnt\n"
      "of numproc, physpages, swappages (pages), diskspace (KiB), diskinodes.\n"
      "  -j, --json  print as JSON (with CPU time and block I/O totals)\n"},
+    {"console", cmd_console, "CTID",
+     "Attach to a VM's serial console; type Esc then . to detach.\n"},
     {"help", cmd_help, "[COMMAND]", "Show help.\n"},
 };
 

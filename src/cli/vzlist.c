@@ -196,7 +196,7 @@ static int output(const struct opts *o, json_t *list)
 {
 	size_t n = 0, i;
 	json_t *ct, **rows = vz_xcalloc(json_array_size(list) + 1, sizeof(json_t *));
-	static const char *defaults[] = {"ctid", "nproc", "status", "ip", "hostname"};
+	static const char *defaults[] = {"ctid", "type", "nproc", "status", "ip", "hostname"};
 	const struct field *def[VZ_ARRAY_SIZE(defaults)];
 	const struct field **sel = (const struct field **)o->sel;
 	size_t n_sel = o->n_sel;

@@ -74,6 +74,10 @@ static const struct conf_key global_keys[] = {
     G("LXCFS_DIR", F_PATH, lxcfs_dir, .def = "/var/lib/lxcfs"),
     G("CRIU", F_PATH, criu, .def = "/usr/local/lib/vz/criu/criu"),
     G("MIGRATE_SSH", F_STRING, migrate_ssh, .def = "ssh -o BatchMode=yes"),
+    G("QEMU", F_PATH, qemu, .def = "/usr/bin/qemu-system-x86_64"),
+    G("VM_USER", F_NAME, vm_user, .def = "vz-qemu"),
+    G("VM_ACCEL", F_NAME, vm_accel, .def = "auto"),
+    G("VM_PROBE_TIMEOUT", F_U32, vm_probe_timeout, .min = 1, .max = 600, .def = "15"),
 };
 
 static const struct conf_key ct_keys[] = {
@@ -112,6 +116,7 @@ static const struct conf_key ct_keys[] = {
     C("IOLIMIT", F_SIZE64, iolimit, .unit = VZ_UNIT_BYTES, .def = "0"),
     C("IOPSLIMIT", F_U32, iopslimit, .min = 0, .max = 1000000000, .def = "0"),
     C("VE_LAYOUT", F_NAME, ve_layout, .def = "simfs"),
+    C("VMTYPE", F_NAME, vmtype),
 };
 
 static void free_field(void *base, const struct conf_key *k)

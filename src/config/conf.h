@@ -45,6 +45,10 @@ struct vz_global_conf {
 	char *lxcfs_dir;	 /* LXCFS_DIR: where lxcfs is mounted */
 	char *criu;		 /* CRIU: the criu binary (or its wrapper) */
 	char *migrate_ssh;	 /* MIGRATE_SSH: ssh command line to reach a destination */
+	char *qemu;		 /* QEMU: qemu-system binary for VMs */
+	char *vm_user;		 /* VM_USER: the unprivileged user QEMU runs as */
+	char *vm_accel;		 /* VM_ACCEL: auto, kvm or tcg */
+	uint32_t vm_probe_timeout; /* VM_PROBE_TIMEOUT: seconds for the KVM probe */
 	struct vz_kvfile *kv;
 };
 
@@ -88,6 +92,7 @@ struct vz_ct_conf {
 	uint64_t iolimit;   /* IOLIMIT: bytes/s on the private area's disk, 0: none */
 	uint32_t iopslimit; /* IOPSLIMIT: ops/s on the private area's disk, 0: none */
 	char *ve_layout;    /* VE_LAYOUT: "simfs" (directory) or "image" (loop image) */
+	char *vmtype;	    /* VMTYPE: "vm" for a QEMU virtual machine, else a container */
 	uint64_t set_mask;
 	struct vz_kvfile *kv;
 	/* What the fields above inherit from vz.conf, copied so that

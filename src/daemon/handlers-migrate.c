@@ -72,16 +72,6 @@ static int h_restore(struct request *r, json_t **ret, vz_error *err)
 	return 0;
 }
 
-static int h_suspend(struct request *r, json_t **ret, vz_error *err)
-{
-	return vz_ct_suspend(r->srv->g, r->ctid, err);
-}
-
-static int h_resume(struct request *r, json_t **ret, vz_error *err)
-{
-	return vz_ct_resume(r->srv->g, r->ctid, err);
-}
-
 static int h_criu_check(struct request *r, json_t **ret, vz_error *err)
 {
 	struct vz_criu_info i;
@@ -145,13 +135,10 @@ static int h_migrate_receive(struct request *r, json_t **ret, vz_error *err)
 	return vz_migrate_receive(r->srv->g, r->fds[0], r->fds[1], watch_started, r, err);
 }
 
-/* resume takes no lock: a command that entered a frozen container (an exec
- * spawning into it) holds the lock until the container thaws. */
+/* suspend and resume go through the backend table (handlers.c). */
 static const struct handler handlers[] = {
     {"chkpnt", h_chkpnt, true, true},
     {"restore", h_restore, true, true},
-    {"suspend", h_suspend, true, true},
-    {"resume", h_resume, true, false},
     {"criu-check", h_criu_check, false, false},
     {"migrate", h_migrate, true, true},
     /* The receiver locks the incoming CTID itself, once it knows it. */

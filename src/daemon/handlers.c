@@ -12,6 +12,8 @@
 #include "lib/cleanup.h"
 #include "lib/util.h"
 #include "runtime/container.h"
+#include "vm/backend.h"
+#include "vm/vm.h"
 
 static const char *arg_str(const struct request *r, const char *key)
 {
@@ -90,6 +92,7 @@ static int h_create(struct request *r, json_t **ret, vz_error *err)
 	    .root_path = arg_str(r, "root"),
 	    .local_uid = arg_str(r, "local_uid"),
 	    .local_gid = arg_str(r, "local_gid"),
+	    .vmtype = arg_str(r, "vmtype"),
 	    .diskspace = arg_str(r, "diskspace"),
 	    .diskinodes = arg_str(r, "diskinodes"),
 	};
@@ -115,13 +118,32 @@ static int h_umount(struct request *r, json_t **ret, vz_error *err)
 	return vz_ct_umount(r->srv->g, r->ctid, err);
 }
 
+/* Say how the VM runs: TCG instead of KVM is worth a line in the log. */
+static int vm_started(struct request *r)
+{
+	struct vz_vm_info info;
+	vz_error e = {0};
+
+	if (vz_vm_info(r->srv->g, r->ctid, &info, &e) == 0 && info.notice[0]) {
+		vzd_log(LOG_NOTICE, "VM %s: %s", r->ctid, info.notice);
+		send_progress(r, info.notice);
+	}
+	send_progress(r, "VM start in progress...");
+	return 0;
+}
+
 static int h_start(struct request *r, json_t **ret, vz_error *err)
 {
-	send_progress(r, "Starting container ...");
-	vzd_lxcfs_notice(r->srv->g, r->ctid);
-	if (vz_ct_start(r->srv->g, r->ctid, err) < 0)
+	const struct vz_backend_ops *be = vz_backend_get(r->srv->g, r->ctid);
+
+	send_progress(r, be == &vz_vm_backend ? "Starting VM ..." : "Starting container ...");
+	if (be == &vz_ct_backend)
+		vzd_lxcfs_notice(r->srv->g, r->ctid);
+	if (be->start(r->srv->g, r->ctid, err) < 0)
 		return -1;
 	vzd_monitor_watch(r->srv, r->ctid);
+	if (be == &vz_vm_backend)
+		return vm_started(r);
 	send_progress(r, "Container start in progress...");
 	return 0;
 }
@@ -145,7 +167,7 @@ static int stop_opts(const struct request *r, struct vz_stop_opts *o, vz_error *
 static int do_stop(struct request *r, const struct vz_stop_opts *o, json_t **ret, vz_error *err)
 {
 	send_progress(r, "Stopping container ...");
-	if (vz_ct_stop(r->srv->g, r->ctid, o, err) == 0) {
+	if (vz_backend_get(r->srv->g, r->ctid)->stop(r->srv->g, r->ctid, o, err) == 0) {
 		send_progress(r, "Container was stopped");
 		return 0;
 	}
@@ -190,10 +212,37 @@ static int h_status(struct request *r, json_t **ret, vz_error *err)
 {
 	struct vz_ct_status st;
 
+	struct vz_vm_info info;
+
 	if (vz_ct_status(r->srv->g, r->ctid, &st, err) < 0)
 		return -1;
 	*ret = status_json(r->ctid, &st);
+	if (vz_backend_get(r->srv->g, r->ctid) != &vz_vm_backend)
+		return 0;
+	json_object_set_new(*ret, "type", json_string("VM"));
+	if (st.running && vz_vm_info(r->srv->g, r->ctid, &info, err) == 0) {
+		json_object_set_new(*ret, "accel", json_string(info.accel));
+		json_object_set_new(*ret, "vm_state", json_string(info.state));
+		json_object_set_new(*ret, "paused", json_boolean(info.paused));
+		if (info.notice[0])
+			json_object_set_new(*ret, "notice", json_string(info.notice));
+	}
+	vz_error_clear(err);
 	return 0;
+}
+
+/* suspend/resume: pause every vCPU in place (VMs; QMP stop/cont). */
+static int h_pause(struct request *r, json_t **ret, vz_error *err)
+{
+	const struct vz_backend_ops *be = vz_backend_get(r->srv->g, r->ctid);
+	bool suspend = !strcmp(r->op, "suspend");
+	int (*fn)(const struct vz_global_conf *, const char *, vz_error *) =
+	    suspend ? be->suspend : be->resume;
+
+	if (!fn)
+		return vz_fail(err, VZ_INVALID_PARAMETER_SYNTAX, "%s %s: not offered for a %s",
+			       r->op, r->ctid, be->type);
+	return fn(r->srv->g, r->ctid, err);
 }
 
 static json_t *strv_json(char **v)
@@ -221,7 +270,9 @@ static json_t *list_entry(const struct vz_global_conf *g, const char *ctid, vz_e
 	if (vz_ct_conf_load(g, ctid, &c, err) < 0 || vz_ct_status_of(g, c, &st, err) < 0)
 		return NULL;
 	o = status_json(ctid, &st);
-	json_object_set_new(o, "type", json_string(c->privileged ? "CT-privileged" : "CT"));
+	json_object_set_new(o, "type", json_string(vz_conf_is_vm(c) ? "VM"
+						   : c->privileged    ? "CT-privileged"
+								      : "CT"));
 	json_object_set_new(o, "hostname", c->hostname ? json_string(c->hostname) : json_null());
 	json_object_set_new(o, "ip", strv_json(c->ip_address));
 	json_object_set_new(o, "ostemplate",
@@ -347,6 +398,18 @@ static char **env_for(const struct request *r, const char *term)
 	return env;
 }
 
+/* The guest agent runs the command; it needs no lock (nothing on the host
+ * changes) and holds none while it runs. */
+static int vm_exec(struct request *r, char *const *argv, json_t **ret, vz_error *err)
+{
+	int stdio[3] = {r->fds[0], r->fds[1], r->fds[2]}, code;
+
+	if (vz_vm_exec(r->srv->g, r->ctid, argv, stdio, &code, err) < 0)
+		return -1;
+	*ret = json_pack("{s:i}", "status", code);
+	return 0;
+}
+
 static int h_exec(struct request *r, json_t **ret, vz_error *err)
 {
 	cleanup_free const char **argv = NULL;
@@ -362,6 +425,8 @@ static int h_exec(struct request *r, json_t **ret, vz_error *err)
 	if (r->n_fds != 3)
 		return vz_fail(err, VZ_INVALID_PARAMETER_SYNTAX,
 			       "exec needs stdin, stdout and stderr descriptors");
+	if (vz_backend_get(r->srv->g, r->ctid) == &vz_vm_backend)
+		return vm_exec(r, (char *const *)argv, ret, err);
 	o.argv = (char *const *)argv;
 	o.envp = env;
 	for (int i = 0; i < 3; i++)
@@ -392,6 +457,9 @@ static int h_enter(struct request *r, json_t **ret, vz_error *err)
 	pid_t pid;
 	int code;
 
+	if (vz_backend_get(r->srv->g, r->ctid) == &vz_vm_backend)
+		return vz_fail(err, VZ_INVALID_PARAMETER_SYNTAX,
+			       "%s is a VM: use vzctl console (or exec)", r->ctid);
 	if (arg_strv(r, "argv", &argv, err) < 0)
 		return -1;
 	o.argv = (char *const *)(argv && argv[0] ? argv : shell_argv);
@@ -417,6 +485,26 @@ static int h_enter(struct request *r, json_t **ret, vz_error *err)
 	return 0;
 }
 
+/* The VM's serial console: the socket goes to the client, which relays it
+ * to its terminal until the user detaches. */
+static int h_console(struct request *r, json_t **ret, vz_error *err)
+{
+	const struct vz_backend_ops *be = vz_backend_get(r->srv->g, r->ctid);
+	cleanup_close int fd = -1;
+	json_t *hello;
+	int rc;
+
+	if (!be->console)
+		return vz_fail(err, VZ_INVALID_PARAMETER_SYNTAX,
+			       "container %s has no console: use vzctl enter", r->ctid);
+	if (be->console(r->srv->g, r->ctid, &fd, err) < 0)
+		return -1;
+	hello = json_pack("{s:b}", "console", 1);
+	rc = vz_proto_send(r->sock, hello, &fd, 1, err);
+	json_decref(hello);
+	return rc;
+}
+
 static const struct handler handlers[] = {
     {"version", h_version, false, false}, {"templates", h_templates, false, false},
     {"list", h_list, false, false},	  {"status", h_status, true, false},
@@ -426,6 +514,10 @@ static const struct handler handlers[] = {
     {"restart", h_restart, true, true},	  {"set", h_set, true, true},
     {"exec", h_exec, true, false},	  {"enter", h_enter, true, false},
     {"stats", vzd_h_stats, true, false},
+    /* resume takes no lock: a command that entered a frozen container (an
+     * exec spawning into it) holds the lock until the container thaws. */
+    {"suspend", h_pause, true, true},	  {"resume", h_pause, true, false},
+    {"console", h_console, true, false},
 };
 
 const struct handler *vzd_find_handler(const char *op)

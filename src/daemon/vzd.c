@@ -25,6 +25,7 @@
 #include "lib/util.h"
 #include "netns/netns.h"
 #include "runtime/container.h"
+#include "vm/backend.h"
 
 static void usage(FILE *out)
 {
@@ -135,7 +136,7 @@ static void *onboot_main(void *arg)
 		if (lock_fd < 0)
 			continue;
 		if (vz_ct_status(srv->g, *id, &st, &err) == 0 && !st.running) {
-			if (vz_ct_start(srv->g, *id, &err) < 0)
+			if (vz_backend_of(c)->start(srv->g, *id, &err) < 0)
 				vzd_log(LOG_ERR, "ONBOOT: %s", err.msg);
 			else {
 				vzd_log(LOG_INFO, "ONBOOT: started container %s", *id);

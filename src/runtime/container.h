@@ -59,6 +59,7 @@ struct vz_create_opts {
 	const char *private_path;	   /* VE_PRIVATE override */
 	const char *root_path;		   /* VE_ROOT override */
 	const char *local_uid, *local_gid; /* overrides of the default id range */
+	const char *vmtype;		   /* "vm": a QEMU virtual machine (src/vm) */
 	const char *diskspace, *diskinodes; /* DISKSPACE/DISKINODES overrides */
 };
 

@@ -14,6 +14,7 @@
 #include "runtime/internal.h"
 #include "runtime/resources.h"
 #include "storage/storage.h"
+#include "vm/vm.h"
 
 static void progress(vz_progress_fn fn, void *data, const char *msg)
 {
@@ -70,6 +71,8 @@ static int build_conf(const struct vz_global_conf *g, const char *ctid,
 		vz_kvfile_set(kv, "LOCAL_UID", o->local_uid);
 	if (o->local_gid)
 		vz_kvfile_set(kv, "LOCAL_GID", o->local_gid);
+	if (o->vmtype && !strcmp(o->vmtype, "vm"))
+		vz_kvfile_set(kv, "VMTYPE", "vm");
 	if (o->diskspace)
 		vz_kvfile_set(kv, "DISKSPACE", o->diskspace);
 	if (o->diskinodes)
@@ -114,14 +117,20 @@ int vz_ct_create(const struct vz_global_conf *g, const char *ctid, const struct 
 	const char *ostemplate = o->ostemplate ? o->ostemplate : g->def_ostemplate;
 	struct vz_idmap map;
 
+	if (o->vmtype && strcmp(o->vmtype, "vm") && strcmp(o->vmtype, "ct")) {
+		vz_fail(err, VZ_INVALID_PARAMETER_VALUE, "--vmtype `%s`: expected ct or vm",
+			o->vmtype);
+		goto fail;
+	}
 	if (check_new_ctid(g, ctid, err) < 0 ||
 	    vz_template_resolve(g, ostemplate, &tarball, err) < 0 ||
 	    build_conf(g, ctid, o, ostemplate, &c, err) < 0)
 		goto fail;
 	ct_idmap(g, c, &map);
-	if (!c->privileged && vz_idmap_validate(&map, err) < 0)
+	if (!c->privileged && !vz_conf_is_vm(c) && vz_idmap_validate(&map, err) < 0)
 		goto fail;
-	if (c->privileged)
+	/* A VM's files belong to its own kernel's root: no id shift. */
+	if (c->privileged || vz_conf_is_vm(c))
 		map = (struct vz_idmap){.host_uid = 0, .host_gid = 0, .size = UINT32_MAX};
 	if (vz_mkdir_p(g->conf_dir, 0755, err) < 0)
 		goto fail;
@@ -132,6 +141,11 @@ int vz_ct_create(const struct vz_global_conf *g, const char *ctid, const struct 
 	    vz_private_create(tarball, c->ve_private, &map, c->diskspace.limit, c->diskinodes.limit,
 			      err) < 0)
 		goto fail;
+	if (vz_conf_is_vm(c)) {
+		progress(pfn, pdata, "Creating VM disk image (mkfs.ext4 -d)");
+		if (vz_vm_image_create(g, c, err) < 0)
+			goto fail_private;
+	}
 	if (vz_mkdir_p(c->ve_root, 0755, err) < 0) {
 		err->code = VZ_FS_NEW_VE_ROOT;
 		goto fail_private;
@@ -161,6 +175,8 @@ static int remove_container_files(const struct vz_global_conf *g, const struct v
 	cleanup_free char *marker = ct_running_marker(g, c->ctid);
 	struct vz_cgroup *cg = NULL;
 
+	if (vz_conf_is_vm(c) && vz_vm_cleanup_stopped(g, c, err) < 0)
+		return -1;
 	if (vz_root_umount(c->ve_root, err) < 0 || vz_private_destroy(c->ve_private, err) < 0)
 		return -1;
 	if (rmdir(c->ve_root) < 0 && errno != ENOENT)
@@ -398,10 +414,15 @@ int vz_ct_set(const struct vz_global_conf *g, const char *ctid, const struct vz_
 			return vz_error_wrap(err, "container %s", ctid);
 	if (vz_ct_status_of(g, c, &st, err) < 0)
 		return -1;
-	if (vz_res_set_disk(c, &old_space, &old_inodes, st.mounted, &pending, err) < 0)
-		return vz_error_wrap(err, "container %s", ctid);
-	if (st.running && apply_live(g, c, params, n, &pending, err) < 0)
-		return vz_error_wrap(err, "container %s", ctid);
+	if (vz_conf_is_vm(c)) {
+		if (vz_vm_set(g, c, params, n, st.running, &pending, err) < 0)
+			return vz_error_wrap(err, "VM %s", ctid);
+	} else {
+		if (vz_res_set_disk(c, &old_space, &old_inodes, st.mounted, &pending, err) < 0)
+			return vz_error_wrap(err, "container %s", ctid);
+		if (st.running && apply_live(g, c, params, n, &pending, err) < 0)
+			return vz_error_wrap(err, "container %s", ctid);
+	}
 	if (!st.running)
 		pending = true;
 	if (save && vz_ct_conf_save(c, err) < 0) {

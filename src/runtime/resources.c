@@ -78,6 +78,16 @@ bool vz_res_key(const char *key)
 	return false;
 }
 
+int vz_res_apply_cpu(const struct vz_ct_conf *c, struct vz_cgroup *cg, vz_error *err)
+{
+	struct vz_cg_limits l;
+
+	vz_res_limits(c, 0, &l);
+	if (cg->ops->set_cpu(cg, &l, err) < 0 || cg->ops->set_cpuset(cg, &l, err) < 0)
+		return vz_error_wrap(err, "apply CPU limits");
+	return 0;
+}
+
 int vz_res_apply(const struct vz_ct_conf *c, struct vz_cgroup *cg, vz_error *err)
 {
 	bool io_limited = (c->iolimit && c->iolimit != VZ_UNLIMITED) || c->iopslimit;

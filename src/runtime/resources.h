@@ -37,6 +37,10 @@ bool vz_res_key(const char *key);
  * init runs, and on every live set). */
 int vz_res_apply(const struct vz_ct_conf *c, struct vz_cgroup *cg, vz_error *err);
 
+/* Apply only @c's CPU share, cap and cpuset to @cg: a VM's QEMU process
+ * (its memory is the guest's RAM plus QEMU's own, not PHYSPAGES). */
+int vz_res_apply_cpu(const struct vz_ct_conf *c, struct vz_cgroup *cg, vz_error *err);
+
 /* DISKSPACE/DISKINODES changed from @old_space/@old_inodes to @c's: grow
  * the image (online when @mounted); refuse what the layout cannot do
  * (limits on a plain directory, shrinking, new inode counts).  *@ret_pending

@@ -13,6 +13,7 @@
 #include "lib/syscalls.h"
 #include "lib/util.h"
 #include "runtime/internal.h"
+#include "vm/vm.h"
 
 int ct_cgroup(const struct vz_global_conf *g, const char *ctid, struct vz_cgroup **ret,
 	      vz_error *err)
@@ -134,6 +135,8 @@ static int kernel_status(const struct vz_global_conf *g, const char *ctid, const
 int vz_ct_status_of(const struct vz_global_conf *g, const struct vz_ct_conf *c,
 		    struct vz_ct_status *ret, vz_error *err)
 {
+	if (vz_conf_is_vm(c))
+		return vz_vm_status_of(g, c, ret, err);
 	return kernel_status(g, c->ctid, c->ve_root, ret, err);
 }
 
@@ -163,7 +166,9 @@ int vz_ct_init_pidfd(const struct vz_global_conf *g, const char *ctid, pid_t *re
 	pid_t pid;
 	int fd;
 
-	if (ct_find_init(g, ctid, &pid, NULL, err) < 0)
+	/* A VM's "init" is its QEMU (so vzd's monitor notices a power-off). */
+	pid = vz_vm_qemu_pid(g, ctid);
+	if (!pid && ct_find_init(g, ctid, &pid, NULL, err) < 0)
 		return -1;
 	if (!pid)
 		return vz_fail(err, VZ_VE_NOT_RUNNING, "container %s is not running", ctid);

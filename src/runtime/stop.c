@@ -16,6 +16,7 @@
 #include "netns/netns.h"
 #include "runtime/internal.h"
 #include "storage/storage.h"
+#include "vm/vm.h"
 
 #define KILL_WAIT_MS 10000
 
@@ -101,6 +102,9 @@ int vz_ct_cleanup_stopped(const struct vz_global_conf *g, const char *ctid, vz_e
 	cleanup_cgroup struct vz_cgroup *cg = NULL;
 	cleanup_free char *marker = ct_running_marker(g, ctid);
 
+	if (vz_ct_conf_load(g, ctid, &c, NULL) == 0 && vz_conf_is_vm(c))
+		return vz_vm_cleanup_stopped(g, c, err);
+	vz_ct_conf_freep(&c);
 	if (ct_cgroup(g, ctid, &cg, err) < 0)
 		return -1;
 	if (cg->ops->exists(cg) && (cg->ops->kill(cg, err) < 0 || cg->ops->destroy(cg, err) < 0))

@@ -74,6 +74,17 @@ ensure_template() {
 	"$VZ_SRCDIR/templates/vz-mktemplate" --cache "$TEMPLATE_CACHE" "$_t" >"$TEMPLATE_CACHE/$_t.log" 2>&1
 }
 
+# The VM kit (kernel, initramfs, guest files) once per build tree; tests
+# link it into their instance's TEMPLATE/vm.  VZ_VM_KERNEL_DEB may name a
+# linux-image .deb already downloaded.
+VM_KIT="$VZ_BUILDDIR/tests/vmkit"
+ensure_vm_kit() {
+	# Rebuilt when mkkit.sh changed since (the guest files come from it).
+	[ -f "$VM_KIT/vmlinuz" ] && [ "$VM_KIT/initrd.img" -nt "$VZ_SRCDIR/templates/vm/mkkit.sh" ] && return 0
+	mkdir -p "$VZ_BUILDDIR/tests"
+	"$VZ_SRCDIR/templates/vm/mkkit.sh" "$VM_KIT" >"$VZ_BUILDDIR/tests/vmkit.log" 2>&1
+}
+
 # instance_up NAME [IDBASE]: a private vz instance under a temporary root,
 # with vzd running.  Sets VZ_CONF (so vzctl/vzlist use it), ROOT, VZD_PID.
 instance_up() {
@@ -103,6 +114,8 @@ STOP_TIMEOUT="10"
 LOCK_TIMEOUT="30"
 SECCOMP_PROFILE="$VZ_SRCDIR/etc/seccomp/default.json"
 CONF
+	# Extra vz.conf lines a test needs (e.g. VZ_BRIDGE, VM_ACCEL).
+	[ -z "${VZ_EXTRA_CONF:-}" ] || printf '%s\n' "$VZ_EXTRA_CONF" >>"$ROOT/vz.conf"
 	cp "$VZ_SRCDIR/etc/conf/ve-basic.conf-sample" "$ROOT/conf/" 2>/dev/null
 	export VZ_CONF="$ROOT/vz.conf"
 	# Each instance's vzd is a "host" in a network namespace of its own, so
