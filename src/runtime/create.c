@@ -135,11 +135,14 @@ int vz_ct_create(const struct vz_global_conf *g, const char *ctid, const struct 
 	if (vz_mkdir_p(g->conf_dir, 0755, err) < 0)
 		goto fail;
 	progress(pfn, pdata, "Creating container private area (from template)");
-	/* The layout is written down for whoever moves the area (migration). */
-	if (vz_ct_conf_set(c, "VE_LAYOUT", c->diskspace.limit == VZ_UNLIMITED ? "simfs" : "image",
-			   err) < 0 ||
-	    vz_private_create(tarball, c->ve_private, &map, c->diskspace.limit, c->diskinodes.limit,
-			      err) < 0)
+	/* The layout is written down for whoever moves the area (migration).
+	 * A VM's DISKSPACE sizes its own disk image, made from a plain tree. */
+	bool image = c->diskspace.limit != VZ_UNLIMITED && !vz_conf_is_vm(c);
+	if ((!vz_conf_is_vm(c) &&
+	     vz_ct_conf_set(c, "VE_LAYOUT", image ? "image" : "simfs", err) < 0) ||
+	    vz_private_create(tarball, c->ve_private, &map,
+			      image ? c->diskspace.limit : VZ_UNLIMITED,
+			      image ? c->diskinodes.limit : VZ_UNLIMITED, err) < 0)
 		goto fail;
 	if (vz_conf_is_vm(c)) {
 		progress(pfn, pdata, "Creating VM disk image (mkfs.ext4 -d)");

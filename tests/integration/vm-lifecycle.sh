@@ -16,7 +16,7 @@ command -v qemu-system-x86_64 >/dev/null || skip_all "qemu-system-x86_64 not ins
 ensure_template busybox || skip_all "cannot build the busybox template"
 ensure_vm_kit || skip_all "cannot build the VM kit: $(tail -n1 "$VZ_BUILDDIR/tests/vmkit.log")"
 
-plan 36
+plan 38
 
 CT=7101
 # A short probe: on hosts where /dev/kvm hangs guests, fall back quickly.
@@ -58,6 +58,8 @@ check "QEMU runs as the VM user" test "$(ps -o user= -p "$pid")" = vz-qemu
 check "QEMU is confined by seccomp" grep -q '^Seccomp:[[:space:]]*2' "/proc/$pid/status"
 check "QEMU is in the CTID's cgroup" grep -q "vzt-vm1-$$/$CT" "/proc/$pid/cgroup"
 check "the tap is on the instance's bridge" tap_on_bridge
+check_rc 0 "set --cpuunits 2000 --cpulimit 50 on the running VM" vzctl set $CT --cpuunits 2000 --cpulimit 50
+check "... reaches QEMU's cgroup at once" test "$(cat /sys/fs/cgroup/cpu/vzt-vm1-$$/$CT/cpu.shares) $(cat /sys/fs/cgroup/cpu/vzt-vm1-$$/$CT/cpu.cfs_quota_us)" = "2048 50000"
 ip netns add "$NS" && at_exit "ip netns del '$NS' 2>/dev/null"
 hostnet ip link add "$VH" type veth peer name eth0 netns "$NS"
 hostnet ip link set "$VH" master vzbr0 up
