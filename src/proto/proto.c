@@ -67,9 +67,10 @@ int vz_proto_send(int sock, json_t *msg, const int *fds, size_t n_fds, vz_error 
 	return 0;
 }
 
-/* Read exactly @len bytes; the first read may carry descriptors. */
-static int recv_exact(int sock, void *buf, size_t len, int *ret_fds, size_t max_fds, size_t *ret_n,
-		      vz_error *err)
+/* Read exactly @len bytes; the first read may carry descriptors.  @got is
+ * how much of the message came before (EOF then is a truncated message). */
+static int recv_exact(int sock, void *buf, size_t len, size_t got_before, int *ret_fds,
+		      size_t max_fds, size_t *ret_n, vz_error *err)
 {
 	size_t got = 0;
 
@@ -83,7 +84,8 @@ static int recv_exact(int sock, void *buf, size_t len, int *ret_fds, size_t max_
 			return vz_fail_errno(err, VZ_SYSTEM_ERROR, "receive message");
 		if (n == 0)
 			return vz_fail(err, VZ_SYSTEM_ERROR,
-				       got ? "connection closed mid-message" : "connection closed");
+				       got + got_before ? "connection closed mid-message"
+							: "connection closed");
 		got += (size_t)n;
 	}
 	return 0;
@@ -98,7 +100,7 @@ int vz_proto_recv(int sock, json_t **ret, int *ret_fds, size_t max_fds, size_t *
 	json_error_t jerr;
 	json_t *msg;
 
-	if (recv_exact(sock, hdr, 4, ret_fds, max_fds, &n_fds, err) < 0)
+	if (recv_exact(sock, hdr, 4, 0, ret_fds, max_fds, &n_fds, err) < 0)
 		goto fail;
 	len = vz_proto_get_len(hdr);
 	if (len == 0 || len > VZ_PROTO_MAX_MSG) {
@@ -107,7 +109,7 @@ int vz_proto_recv(int sock, json_t **ret, int *ret_fds, size_t max_fds, size_t *
 		goto fail;
 	}
 	body = vz_xcalloc(1, len + 1);
-	if (recv_exact(sock, body, len, ret_fds, max_fds, &n_fds, err) < 0)
+	if (recv_exact(sock, body, len, 4, ret_fds, max_fds, &n_fds, err) < 0)
 		goto fail;
 	msg = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!msg || !json_is_object(msg)) {
