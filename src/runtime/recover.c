@@ -75,9 +75,30 @@ static void remove_tmp_files(const char *dir, report_fn report, void *data)
 	}
 }
 
+/* A vzd killed while it held a container lock leaves the lock file; for a
+ * container that no longer exists nobody else would remove it.  At start-up
+ * no request runs yet, so no one holds or waits for these locks. */
+static void remove_stale_locks(const struct vz_global_conf *g)
+{
+	cleanup_closedir DIR *d = opendir(g->lock_dir);
+	struct dirent *de;
+
+	while (d && (de = readdir(d))) {
+		cleanup_free char *conf = NULL;
+		char ctid[32];
+
+		if (!ctid_with_suffix(de->d_name, ".lck", ctid))
+			continue;
+		conf = vz_ct_conf_path(g, ctid);
+		if (!vz_path_exists(conf))
+			unlinkat(dirfd(d), de->d_name, 0);
+	}
+}
+
 void ct_recover_interrupted(const struct vz_global_conf *g, report_fn report, void *data)
 {
 	remove_tmp_files(g->conf_dir, report, data);
 	remove_tmp_files(g->run_dir, report, data);
 	rollback_creates(g, report, data);
+	remove_stale_locks(g);
 }

@@ -121,6 +121,17 @@ static void test_truncated_body_is_refused(void **state)
 	expect_recv_error(buf, 8, "closed mid-message");
 }
 
+/* Found by fuzz-proto: a header and then EOF was taken for a clean close,
+ * and vzd sent no error reply. */
+static void test_header_then_eof_is_truncated(void **state)
+{
+	unsigned char hdr[4];
+
+	vz_proto_put_len(hdr, 255);
+	expect_recv_error(hdr, 4, "closed mid-message");
+	expect_recv_error(hdr, 2, "closed mid-message");
+}
+
 static void test_malformed_json_is_refused(void **state)
 {
 	unsigned char buf[4 + 5];
@@ -184,6 +195,7 @@ int main(void)
 	    cmocka_unit_test(test_oversized_length_is_refused),
 	    cmocka_unit_test(test_zero_length_is_refused),
 	    cmocka_unit_test(test_truncated_body_is_refused),
+	    cmocka_unit_test(test_header_then_eof_is_truncated),
 	    cmocka_unit_test(test_malformed_json_is_refused),
 	    cmocka_unit_test(test_non_object_is_refused),
 	    cmocka_unit_test(test_duplicate_keys_are_refused),
