@@ -16,6 +16,16 @@ instance_up main
 check_rc 0 "create 102 (for start/stop/set)" vzctl create 102 --ostemplate busybox
 covered=""
 
+start_stop_works() {
+	vzctl -q start 102 && vzctl -q exec 102 true && vzctl -q stop 102 --fast && ct_stopped_clean 102
+}
+running_old_hostname() { ct_running_whole 102 && ! grep -q crashed.example "$ROOT/conf/102.conf"; }
+set_then_stop() {
+	vzctl -q set 102 --hostname ok.example --save && grep -q ok.example "$ROOT/conf/102.conf" &&
+		vzctl -q stop 102 --fast && ct_stopped_clean 102
+}
+running_or_stopped() { ct_stopped_clean "$1" 2>/dev/null || ct_running_whole "$1"; }
+
 # crash_at FAULT COMMAND...: run COMMAND against a vzd that dies at FAULT,
 # then bring up a clean vzd (which reconciles).
 crash_at() {
@@ -53,26 +63,24 @@ for f in $faults; do
 		if [ "$f" = start.after-launch ]; then
 			check "$f: 102 is running, whole" ct_running_whole 102
 			vzctl stop 102 --fast >/dev/null 2>&1
+			ct_stopped_clean 102 || diag "$f: the stop after recovery left something"
 		else
 			check "$f: 102 is stopped, nothing of the start left" ct_stopped_clean 102
 		fi
-		check "$f: then start/stop 102 work" sh -c \
-			"'$VZCTL_BIN' -q start 102 && '$VZCTL_BIN' -q exec 102 true && '$VZCTL_BIN' -q stop 102 --fast"
+		check "$f: then start/exec/stop 102 work, and leave nothing" start_stop_works
 		;;
 	stop.*)
 		vzctl start 102 >/dev/null 2>&1
 		if [ "$f" = stop.after-halt ]; then
 			crash_at "$f" vzctl stop 102
-			check "$f: 102 is either running whole or stopped clean" sh -c \
-				"$(declare -f diag ct_stopped_clean ct_running_whole ct_uid live_procs_of_uid ct_init_pid vzctl);
-				 VZCTL_BIN='$VZCTL_BIN' ROOT='$ROOT'; ct_stopped_clean 102 2>/dev/null || ct_running_whole 102"
+			check "$f: 102 is either running whole or stopped clean" running_or_stopped 102
 			vzctl stop 102 --fast >/dev/null 2>&1
+			ct_stopped_clean 102 || diag "$f: the stop after recovery left something"
 		else
 			crash_at "$f" vzctl stop 102 --fast
 			check "$f: 102 is stopped, nothing left" ct_stopped_clean 102
 		fi
-		check "$f: then start/stop 102 work" sh -c \
-			"'$VZCTL_BIN' -q start 102 && '$VZCTL_BIN' -q stop 102 --fast"
+		check "$f: then start/exec/stop 102 work, and leave nothing" start_stop_works
 		;;
 	destroy.*)
 		vzctl create 101 --ostemplate busybox >/dev/null 2>&1
@@ -84,12 +92,8 @@ for f in $faults; do
 	set.after-apply)
 		vzctl start 102 >/dev/null 2>&1
 		crash_at "$f" vzctl set 102 --hostname crashed.example --save
-		check "$f: 102 running whole, config still the old one" sh -c \
-			"$(declare -f diag ct_running_whole ct_init_pid vzctl); VZCTL_BIN='$VZCTL_BIN' ROOT='$ROOT';
-			 ct_running_whole 102 && ! grep -q crashed.example '$ROOT/conf/102.conf'"
-		check "$f: then set --save works" sh -c \
-			"'$VZCTL_BIN' -q set 102 --hostname ok.example --save && grep -q ok.example '$ROOT/conf/102.conf' &&
-			 '$VZCTL_BIN' -q stop 102 --fast"
+		check "$f: 102 running whole, config still the old one" running_old_hostname
+		check "$f: then set --save works, stop leaves nothing" set_then_stop
 		;;
 	write.after-tmp)
 		crash_at "$f" vzctl set 102 --cpuunits 777 --save

@@ -40,8 +40,17 @@ ct_stopped_clean() {
 	for _c in /sys/fs/cgroup/*/vzt-*-$$/"$_ct"; do
 		[ -e "$_c" ] && { diag "$_ct: cgroup $_c left"; return 1; }
 	done
-	_p=$(live_procs_of_uid "$(ct_uid "$_ct")")
-	[ -z "$_p" ] || { diag "$_ct: processes left: $_p"; return 1; }
+	# A process killed a moment ago may still be on its way out.
+	for _i in $(seq 1 20); do
+		_p=$(live_procs_of_uid "$(ct_uid "$_ct")")
+		[ -z "$_p" ] && break
+		sleep 0.1
+	done
+	if [ -n "$_p" ]; then
+		diag "$_ct: processes left: $(ps -o pid=,ppid=,stat=,wchan=,args= -p "$(echo $_p | tr ' ' ,)" | tr '\n' ';')"
+		for _x in $_p; do diag "  cgroup of $_x: $(grep -E 'pids|freezer|cpu,' /proc/$_x/cgroup | tr '\n' ' ')"; done
+		return 1
+	fi
 	return 0
 }
 
