@@ -149,7 +149,9 @@ int vz_ct_create(const struct vz_global_conf *g, const char *ctid, const struct 
 	}
 	/* The config is the commit point: until it exists there is no container. */
 	if (vz_ct_conf_save(c, err) < 0) {
-		err->code = VZ_SAVE_CONFIG;
+		/* A full disk keeps its own code (46): it says what to fix. */
+		if (err->code != VZ_FS_NO_DISK_SPACE)
+			err->code = VZ_SAVE_CONFIG;
 		goto fail_root;
 	}
 	vz_fault_point("create.after-config");
@@ -464,7 +466,9 @@ int vz_ct_set(const struct vz_global_conf *g, const char *ctid, const struct vz_
 	if (!st.running)
 		pending = true;
 	if (save && vz_ct_conf_save(c, err) < 0) {
-		err->code = VZ_SAVE_CONFIG;
+		/* A full disk keeps its own code (46): it says what to fix. */
+		if (err->code != VZ_FS_NO_DISK_SPACE)
+			err->code = VZ_SAVE_CONFIG;
 		return -1;
 	}
 	if (ret_pending)

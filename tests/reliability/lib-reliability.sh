@@ -19,7 +19,7 @@ vzd_wait_dead() {
 
 # The container's host uid (LOCAL_UID in its config).
 ct_uid() {
-	sed -n 's/^LOCAL_UID="\{0,1\}\([0-9]*\)"\{0,1\}$/\1/p' "$ROOT/conf/$1.conf"
+	sed -n 's/^LOCAL_UID="\{0,1\}\([0-9]*\)"\{0,1\}$/\1/p' "${CONF_DIR:-$ROOT/conf}/$1.conf"
 }
 
 # Live (not zombie) processes running as host uid $1.
@@ -31,8 +31,8 @@ live_procs_of_uid() {
 # host: no VE_ROOT mount, no cgroup, no running marker, no process.
 ct_stopped_clean() {
 	_ct=$1
-	[ -f "$ROOT/conf/$_ct.conf" ] || { diag "$_ct: config missing"; return 1; }
-	[ -d "$ROOT/private/$_ct" ] || { diag "$_ct: private area missing"; return 1; }
+	[ -f "${CONF_DIR:-$ROOT/conf}/$_ct.conf" ] || { diag "$_ct: config missing"; return 1; }
+	[ -d "${PRIVATE_DIR:-$ROOT/private}/$_ct" ] || { diag "$_ct: private area missing"; return 1; }
 	vzctl status "$_ct" | grep -q 'exist unmounted down' ||
 		{ diag "$_ct: status: $(vzctl status "$_ct" 2>&1)"; return 1; }
 	[ ! -e "$ROOT/run/$_ct.running" ] || { diag "$_ct: running marker left"; return 1; }
