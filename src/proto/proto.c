@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -132,9 +133,24 @@ fail:
 
 json_t *vz_proto_error_reply(const vz_error *err)
 {
+	char ascii[sizeof(err->msg)];
+	const char *msg = err->msg[0] ? err->msg : "unknown error";
+	json_t *r = json_pack("{s:b, s:i, s:i, s:s}", "ok", 0, "code",
+			      err->code ? err->code : VZ_SYSTEM_ERROR, "errno", err->errnum,
+			      "error", msg);
+
+	if (r)
+		return r;
+	/* The message quotes hostile input that is not valid UTF-8 (or was cut
+	 * inside a character), which JSON cannot carry: the reply must still
+	 * go out, so send it with the non-ASCII bytes masked.  (fuzz-proto) */
+	snprintf(ascii, sizeof(ascii), "%s", msg);
+	for (char *p = ascii; *p; p++)
+		if ((unsigned char)*p >= 0x80)
+			*p = '?';
 	return json_pack("{s:b, s:i, s:i, s:s}", "ok", 0, "code",
 			 err->code ? err->code : VZ_SYSTEM_ERROR, "errno", err->errnum, "error",
-			 err->msg[0] ? err->msg : "unknown error");
+			 ascii);
 }
 
 json_t *vz_proto_ok_reply(json_t *result)
