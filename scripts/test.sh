@@ -50,8 +50,9 @@ fuzz=$src/build-fuzz
 if [ "$status" -eq 0 ]; then
 	mkdir -p "$fuzz"
 	(cd "$fuzz" && { [ -f Makefile ] || CC=clang CFLAGS="-g -O1 -fsanitize=fuzzer-no-link,address,undefined" \
-		"$src/configure" -q --enable-fuzz; } && make -s -j"$(nproc)" tests/fuzz/fuzz-config >/dev/null)
+		"$src/configure" -q --enable-fuzz; } && make -s -j"$(nproc)" tests/fuzz/fuzz-config tests/fuzz/fuzz-proto >/dev/null)
 	"$fuzz/tests/fuzz/fuzz-config" -runs=0 "$src/tests/fuzz/corpus/config" 2>&1 | tail -n 2
-	echo "fuzz target builds and replays its seed corpus cleanly"
+	"$fuzz/tests/fuzz/fuzz-proto" -runs=0 "$src/tests/fuzz/corpus/proto" 2>&1 | grep -v ' vzd\[' | tail -n 2
+	echo "fuzz targets build and replay their seed corpora cleanly"
 fi
 exit "$status"
