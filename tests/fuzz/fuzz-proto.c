@@ -39,7 +39,7 @@
 		}                                                                                  \
 	} while (0)
 
-static struct server srv = {.listen_fd = -1};
+static struct server srv = {.listen_fd = -1, .allowed_gid = -1};
 static char root[64];
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
