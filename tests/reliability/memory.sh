@@ -12,7 +12,14 @@ instance_up main
 
 rss_kb() { awk '/^VmRSS:/ { print $2 }' /proc/"$VZD_PID"/status; }
 n_fds() { ls /proc/"$VZD_PID"/fd | wc -l; }
-cycle() { "$VZCTL_BIN" -q start 101 && "$VZCTL_BIN" -q exec 101 true && "$VZCTL_BIN" -q stop 101 --fast; }
+# Each step runs whatever the one before did, so one failure does not cascade.
+cycle() {
+	_rc=0
+	"$VZCTL_BIN" -q start 101 || _rc=1
+	"$VZCTL_BIN" -q exec 101 true || _rc=1
+	"$VZCTL_BIN" -q stop 101 --fast >/dev/null || _rc=1
+	return $_rc
+}
 
 check_rc 0 "create 101" vzctl create 101 --ostemplate busybox
 for i in $(seq 1 $warmup); do cycle || break; done
