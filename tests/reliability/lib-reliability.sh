@@ -36,6 +36,8 @@ ct_stopped_clean() {
 	vzctl status "$_ct" | grep -q 'exist unmounted down' ||
 		{ diag "$_ct: status: $(vzctl status "$_ct" 2>&1)"; return 1; }
 	[ ! -e "$ROOT/run/$_ct.running" ] || { diag "$_ct: running marker left"; return 1; }
+	# The networking's record of rules and proxy entries it added.
+	[ ! -e "$ROOT/run/$_ct.net" ] || { diag "$_ct: network record left"; return 1; }
 	! grep -qF "$ROOT/root/$_ct " /proc/self/mountinfo || { diag "$_ct: mount left"; return 1; }
 	for _c in /sys/fs/cgroup/*/vzt-*-$$/"$_ct"; do
 		[ -e "$_c" ] && { diag "$_ct: cgroup $_c left"; return 1; }
