@@ -113,14 +113,17 @@ static void check_replies(int sock, bool expect_reply)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static int fd_baseline = -1;
-	int sv[2], probe, sndbuf = 4 * 1024 * 1024;
+	int sv[2], probe, fd_baseline, sndbuf = 4 * 1024 * 1024;
 	bool raw = size > 0 && (data[0] & 1);
 	unsigned char hdr[4];
 
 	if (size == 0 || size > 1024 * 1024)
 		return 0;
 	data++, size--;
+	/* The lowest free descriptor now, per input: between inputs libFuzzer
+	 * itself opens some (the symbolizer's pipes when it prints NEW_FUNC). */
+	fd_baseline = dup(0);
+	close(fd_baseline);
 	CHECK(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == 0, "socketpair");
 	/* The whole input must fit in the socket: vzd reads it in one thread. */
 	setsockopt(sv[0], SOL_SOCKET, SO_SNDBUFFORCE, &sndbuf, sizeof(sndbuf));
@@ -135,13 +138,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check_replies(sv[0], !raw || size > 0);
 	close(sv[0]);
 
-	/* libFuzzer's RSS thread opens /proc files now and then: a leak is a
-	 * descriptor that stays, so look again before calling it one. */
+	/* A leak is a descriptor that stays: look again before calling it one. */
 	for (int i = 0; i < 50; i++) {
 		probe = dup(0);
 		close(probe);
-		if (fd_baseline < 0)
-			fd_baseline = probe;
 		if (probe == fd_baseline)
 			break;
 		usleep(10000);
