@@ -313,6 +313,11 @@ static int launch(const struct vz_global_conf *g, const struct vz_ct_conf *c, st
 	if (l.sysinfo_sock >= 0)
 		close(l.sysinfo_sock);
 	rc = await_init(parent_fd, ret_pid, err);
+	/* A launcher that never reported (stuck, e.g. on a lock inherited
+	 * through fork) must not hold this start, and the container lock,
+	 * forever. */
+	if (rc < 0)
+		kill(launcher, SIGKILL);
 	vz_child_wait(launcher, &status, -1);
 	free(l.hosts);
 	free(l.resolv);

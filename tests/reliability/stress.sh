@@ -53,6 +53,8 @@ done
 	s=$!
 	wait $s
 	touch "$ROOT/hung"
+	# The clients' trap waits for their vzctl: end those first.
+	for p in $pids; do pkill -TERM -P "$p"; done
 	kill $pids
 ) >/dev/null 2>&1 &
 watchdog=$!
