@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <unistd.h>
 
 #include "lib/cleanup.h"
@@ -190,6 +191,7 @@ int vz_ct_create_rollback(const struct vz_global_conf *g, const char *ctid, vz_e
 	cleanup_free char *path = vz_ct_conf_path(g, ctid);
 	cleanup_free char *text = NULL;
 	cleanup_free char *partial = NULL;
+	cleanup_free char *mnt = NULL;
 	cleanup_ct_conf struct vz_ct_conf *c = NULL;
 
 	/* Committed: the config exists, only the intent was not removed yet. */
@@ -199,6 +201,10 @@ int vz_ct_create_rollback(const struct vz_global_conf *g, const char *ctid, vz_e
 	    vz_ct_conf_parse(g, ctid, intent, text, &c, err) < 0)
 		return vz_error_wrap(err, "roll back the creation of container %s", ctid);
 	partial = vz_strdup_printf("%s.partial", c->ve_private);
+	/* An image-backed area is filled through a mount inside .partial (its
+	 * loop device goes with the unmount): never remove files through it. */
+	mnt = vz_strdup_printf("%s/.mnt", partial);
+	umount2(mnt, MNT_DETACH);
 	if (vz_rm_rf(partial, err) < 0 || vz_private_destroy(c->ve_private, err) < 0)
 		return vz_error_wrap(err, "roll back the creation of container %s", ctid);
 	if (rmdir(c->ve_root) < 0 && errno != ENOENT)
