@@ -59,8 +59,21 @@ json_t *vz_client_request(const char *op, const char *ctid, json_t *args)
 int vz_client_call(struct vz_client *c, json_t *req, const int *fds, size_t n_fds,
 		   vz_client_event_fn on_event, void *data, json_t **ret_result, vz_error *err)
 {
-	if (vz_proto_send(c->sock, req, fds, n_fds, err) < 0)
-		return vz_error_wrap(err, "send request to vzd");
+	if (vz_proto_send(c->sock, req, fds, n_fds, err) < 0) {
+		/* vzd may refuse a connection before reading it (busy, out of
+		 * threads): then its reply, saying why, is already waiting. */
+		vz_error send_err = *err;
+		cleanup_json json_t *msg = NULL;
+
+		if ((err->errnum != EPIPE && err->errnum != ECONNRESET) ||
+		    vz_proto_recv(c->sock, &msg, NULL, 0, NULL, err) < 0 ||
+		    !json_object_get(msg, "ok")) {
+			*err = send_err;
+			return vz_error_wrap(err, "send request to vzd");
+		}
+		return vz_proto_reply_to_error(msg, err) < 0 ? -1
+			: vz_fail(err, VZ_SYSTEM_ERROR, "vzd did not read the request");
+	}
 	for (;;) {
 		cleanup_json json_t *msg = NULL;
 		int fd[VZ_PROTO_MAX_FDS];

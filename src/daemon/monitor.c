@@ -22,9 +22,38 @@
 struct watch {
 	char ctid[16];
 	int pidfd;
+	struct watch *prev, *next;
 };
 
 static int epfd = -1;
+/* Every watch is also on this list: epoll holds the pointers, but the
+ * containers outlive vzd, so at exit the watches are live state, not leaks
+ * (and LeakSanitizer can see them). */
+static struct watch *watches;
+static pthread_mutex_t watches_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void watch_link(struct watch *w)
+{
+	pthread_mutex_lock(&watches_lock);
+	w->next = watches;
+	if (watches)
+		watches->prev = w;
+	watches = w;
+	pthread_mutex_unlock(&watches_lock);
+}
+
+static void watch_free(struct watch *w)
+{
+	pthread_mutex_lock(&watches_lock);
+	if (w->prev)
+		w->prev->next = w->next;
+	else if (watches == w)
+		watches = w->next;
+	if (w->next)
+		w->next->prev = w->prev;
+	pthread_mutex_unlock(&watches_lock);
+	free(w);
+}
 
 void vzd_monitor_watch(struct server *srv, const char *ctid)
 {
@@ -40,9 +69,10 @@ void vzd_monitor_watch(struct server *srv, const char *ctid)
 	snprintf(w->ctid, sizeof(w->ctid), "%s", ctid);
 	w->pidfd = pidfd;
 	ev.data.ptr = w;
+	watch_link(w);
 	if (epoll_ctl(epfd, EPOLL_CTL_ADD, pidfd, &ev) < 0) {
 		close(pidfd);
-		free(w);
+		watch_free(w);
 	}
 }
 
@@ -80,7 +110,7 @@ static void *monitor_main(void *arg)
 			epoll_ctl(epfd, EPOLL_CTL_DEL, w->pidfd, NULL);
 			close(w->pidfd);
 			cleanup_one(srv, w);
-			free(w);
+			watch_free(w);
 		}
 		if (n < 0 && errno != EINTR)
 			return NULL;

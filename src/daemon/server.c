@@ -28,6 +28,8 @@
 
 #define MAX_CLIENTS	  512
 #define REQUEST_TIMEOUT_S 30
+#define DRAIN_TIMEOUT_MS  2000
+#define DRAIN_MAX_BYTES	  (4 * VZ_PROTO_MAX_MSG)
 
 static bool log_syslog, log_debug;
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -140,16 +142,47 @@ static json_t *dispatch(struct request *r)
 
 static void *connection_main(void *arg)
 {
-	struct request r = {.srv = NULL};
-	struct server *srv;
+	struct request *r = arg;
+
+	vzd_handle_connection(r->srv, r->sock);
+	free(r);
+	atomic_fetch_sub(&n_clients, 1);
+	return NULL;
+}
+
+/* Closing a unix socket with unread input resets the connection, and the
+ * peer's read then fails with ECONNRESET before it sees our reply (the
+ * error telling it why its request was refused).  So: end our side, read
+ * what the peer still sends (a refused oversized request, trailing bytes)
+ * for at most @wait_ms, then close. */
+static void close_gracefully(int sock, int wait_ms)
+{
+	static char sink[64 * 1024];
+	uint64_t deadline = vz_now_ms() + (uint64_t)wait_ms;
+	size_t total = 0;
+
+	shutdown(sock, SHUT_WR);
+	while (total < DRAIN_MAX_BYTES) {
+		struct pollfd p = {.fd = sock, .events = POLLIN};
+		uint64_t now = vz_now_ms();
+		ssize_t n;
+
+		if (poll(&p, 1, now < deadline ? (int)(deadline - now) : 0) <= 0)
+			break;
+		n = recv(sock, sink, sizeof(sink), MSG_DONTWAIT);
+		if (n <= 0)
+			break;
+		total += (size_t)n;
+	}
+	close(sock);
+}
+
+void vzd_handle_connection(struct server *srv, int sock)
+{
+	struct request r = {.srv = srv, .sock = sock};
 	struct timeval tv = {.tv_sec = REQUEST_TIMEOUT_S};
 	vz_error err = {0};
-	int sock;
 
-	memcpy(&r, arg, sizeof(r));
-	free(arg);
-	srv = r.srv;
-	sock = r.sock;
 	setsockopt(sock, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	setsockopt(sock, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	if (!vzd_peer_allowed(sock, srv->allowed_gid)) {
@@ -159,18 +192,22 @@ static void *connection_main(void *arg)
 	} else if (vz_proto_recv(sock, &r.msg, r.fds, VZ_PROTO_MAX_FDS, &r.n_fds, &err) < 0) {
 		/* A malformed or stalled request gets an answer if it can take one. */
 		vzd_log(LOG_DEBUG, "bad request: %s", err.msg);
-		if (strcmp(err.msg, "connection closed") != 0)
+		if (strcmp(err.msg, "connection closed") != 0) {
 			send_reply(sock, vz_proto_error_reply(&err));
+			close_gracefully(sock, DRAIN_TIMEOUT_MS);
+			sock = -1;
+		}
 	} else {
 		send_reply(sock, dispatch(&r));
+		close_gracefully(sock, 0);
+		sock = -1;
 	}
 	for (size_t i = 0; i < r.n_fds; i++)
 		if (r.fds[i] >= 0)
 			close(r.fds[i]);
 	json_decref(r.msg);
-	close(sock);
-	atomic_fetch_sub(&n_clients, 1);
-	return NULL;
+	if (sock >= 0)
+		close(sock);
 }
 
 static void accept_one(struct server *srv)
@@ -178,10 +215,18 @@ static void accept_one(struct server *srv)
 	struct request *r;
 	pthread_attr_t attr;
 	pthread_t tid;
+	int rc;
 	int sock = accept4(srv->listen_fd, NULL, NULL, SOCK_CLOEXEC);
 
-	if (sock < 0)
+	if (sock < 0) {
+		/* Out of descriptors: the connection stays queued and poll would
+		 * report it at once again; back off instead of spinning. */
+		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+			vzd_log(LOG_WARNING, "accept: %s; retrying", strerror(errno));
+			usleep(100 * 1000);
+		}
 		return;
+	}
 	if (atomic_fetch_add(&n_clients, 1) >= MAX_CLIENTS) {
 		vz_error err = {0};
 		vz_fail(&err, VZ_RESOURCE_ERROR, "vzd is busy: %d clients connected", MAX_CLIENTS);
@@ -197,7 +242,12 @@ static void accept_one(struct server *srv)
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	/* Small stacks: the daemon's RSS must stay low with many clients. */
 	pthread_attr_setstacksize(&attr, 256 * 1024);
-	if (pthread_create(&tid, &attr, connection_main, r) != 0) {
+	rc = pthread_create(&tid, &attr, connection_main, r);
+	if (rc != 0) {
+		/* Out of threads (a pids limit, RLIMIT_NPROC): say so. */
+		vz_error err = {0};
+		vz_error_set(&err, VZ_RESOURCE_ERROR, rc, "vzd cannot start a thread for the request");
+		send_reply(sock, vz_proto_error_reply(&err));
 		close(sock);
 		free(r);
 		atomic_fetch_sub(&n_clients, 1);

@@ -60,6 +60,10 @@ void vzd_lxcfs_notice(const struct vz_global_conf *g, const char *ctid);
 void vzd_log(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void vzd_log_init(bool use_syslog, bool debug);
 
+/* Read one request from @sock, run it, reply and close @sock (the body of
+ * each connection thread; the protocol fuzzer calls it directly). */
+void vzd_handle_connection(struct server *srv, int sock);
+
 /* Serve connections until SIGTERM/SIGINT. */
 int vzd_serve(struct server *srv);
 

@@ -22,6 +22,7 @@
 #include "daemon/server.h"
 #include "lib/child.h"
 #include "lib/cleanup.h"
+#include "lib/fault.h"
 #include "lib/util.h"
 #include "netns/netns.h"
 #include "runtime/container.h"
@@ -37,7 +38,8 @@ static void usage(FILE *out)
 		"  -d, --debug         log every request\n"
 		"  -s, --syslog        also log to syslog\n"
 		"  -h, --help          show this help\n"
-		"  -V, --version       show the version\n\n"
+		"  -V, --version       show the version\n"
+		"      --list-faults   list the fault-injection steps (VZ_FAULT, tests only)\n\n"
 		"vzd runs in the foreground; stopping it never stops containers.\n");
 }
 
@@ -153,7 +155,8 @@ static int parse_args(int argc, char **argv, const char **conf, bool *debug, boo
 	static const struct option opts[] = {
 	    {"vz-conf", required_argument, NULL, 'c'}, {"debug", no_argument, NULL, 'd'},
 	    {"syslog", no_argument, NULL, 's'},	       {"help", no_argument, NULL, 'h'},
-	    {"version", no_argument, NULL, 'V'},       {NULL, 0, NULL, 0},
+	    {"version", no_argument, NULL, 'V'},       {"list-faults", no_argument, NULL, 'F'},
+	    {NULL, 0, NULL, 0},
 	};
 	int c;
 
@@ -173,6 +176,10 @@ static int parse_args(int argc, char **argv, const char **conf, bool *debug, boo
 			exit(0);
 		case 'V':
 			printf("vzd %s\n", PACKAGE_VERSION);
+			exit(0);
+		case 'F':
+			for (const char *const *f = vz_fault_names(); *f; f++)
+				puts(*f);
 			exit(0);
 		default:
 			usage(stderr);

@@ -16,6 +16,7 @@
 
 #include "child.h"
 #include "cleanup.h"
+#include "fault.h"
 #include "util.h"
 
 void *vz_xcalloc(size_t n, size_t size)
@@ -167,7 +168,7 @@ int vz_write_file_at(int dirfd, const char *name, const char *data, size_t len, 
 	return 0;
 }
 
-static int fsync_parent(const char *path)
+int vz_fsync_parent(const char *path)
 {
 	cleanup_free char *dir = vz_xstrdup(path);
 	char *slash = strrchr(dir, '/');
@@ -198,12 +199,13 @@ int vz_write_file_atomic(const char *path, const char *data, size_t len, mode_t 
 		return vz_error_set(err, saved == ENOSPC ? VZ_FS_NO_DISK_SPACE : VZ_SYSTEM_ERROR,
 				    saved, "write `%s`", tmp);
 	}
+	vz_fault_point("write.after-tmp");
 	if (rename(tmp, path) < 0) {
 		int saved = errno;
 		unlink(tmp);
 		return vz_error_set(err, VZ_SYSTEM_ERROR, saved, "rename `%s` to `%s`", tmp, path);
 	}
-	if (fsync_parent(path) < 0)
+	if (vz_fsync_parent(path) < 0)
 		return vz_fail_errno(err, VZ_SYSTEM_ERROR, "fsync directory of `%s`", path);
 	return 0;
 }

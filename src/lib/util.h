@@ -27,6 +27,9 @@ VZ_EXPORT int vz_write_file_atomic(const char *path, const char *data, size_t le
 
 /* mkdir -p: missing parents get 0755, @path itself @mode; existing
  * directories are fine and keep their mode. */
+/* fsync the directory holding @path (after a rename or unlink in it). */
+int vz_fsync_parent(const char *path);
+
 VZ_EXPORT int vz_mkdir_p(const char *path, mode_t mode, vz_error *err);
 
 /* rm -rf that does not cross mount points (a mounted VE_ROOT is refused). */

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -67,9 +68,10 @@ int vz_proto_send(int sock, json_t *msg, const int *fds, size_t n_fds, vz_error 
 	return 0;
 }
 
-/* Read exactly @len bytes; the first read may carry descriptors. */
-static int recv_exact(int sock, void *buf, size_t len, int *ret_fds, size_t max_fds, size_t *ret_n,
-		      vz_error *err)
+/* Read exactly @len bytes; the first read may carry descriptors.  @got is
+ * how much of the message came before (EOF then is a truncated message). */
+static int recv_exact(int sock, void *buf, size_t len, size_t got_before, int *ret_fds,
+		      size_t max_fds, size_t *ret_n, vz_error *err)
 {
 	size_t got = 0;
 
@@ -83,7 +85,8 @@ static int recv_exact(int sock, void *buf, size_t len, int *ret_fds, size_t max_
 			return vz_fail_errno(err, VZ_SYSTEM_ERROR, "receive message");
 		if (n == 0)
 			return vz_fail(err, VZ_SYSTEM_ERROR,
-				       got ? "connection closed mid-message" : "connection closed");
+				       got + got_before ? "connection closed mid-message"
+							: "connection closed");
 		got += (size_t)n;
 	}
 	return 0;
@@ -98,7 +101,7 @@ int vz_proto_recv(int sock, json_t **ret, int *ret_fds, size_t max_fds, size_t *
 	json_error_t jerr;
 	json_t *msg;
 
-	if (recv_exact(sock, hdr, 4, ret_fds, max_fds, &n_fds, err) < 0)
+	if (recv_exact(sock, hdr, 4, 0, ret_fds, max_fds, &n_fds, err) < 0)
 		goto fail;
 	len = vz_proto_get_len(hdr);
 	if (len == 0 || len > VZ_PROTO_MAX_MSG) {
@@ -107,7 +110,7 @@ int vz_proto_recv(int sock, json_t **ret, int *ret_fds, size_t max_fds, size_t *
 		goto fail;
 	}
 	body = vz_xcalloc(1, len + 1);
-	if (recv_exact(sock, body, len, ret_fds, max_fds, &n_fds, err) < 0)
+	if (recv_exact(sock, body, len, 4, ret_fds, max_fds, &n_fds, err) < 0)
 		goto fail;
 	msg = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!msg || !json_is_object(msg)) {
@@ -130,9 +133,24 @@ fail:
 
 json_t *vz_proto_error_reply(const vz_error *err)
 {
+	char ascii[sizeof(err->msg)];
+	const char *msg = err->msg[0] ? err->msg : "unknown error";
+	json_t *r = json_pack("{s:b, s:i, s:i, s:s}", "ok", 0, "code",
+			      err->code ? err->code : VZ_SYSTEM_ERROR, "errno", err->errnum,
+			      "error", msg);
+
+	if (r)
+		return r;
+	/* The message quotes hostile input that is not valid UTF-8 (or was cut
+	 * inside a character), which JSON cannot carry: the reply must still
+	 * go out, so send it with the non-ASCII bytes masked.  (fuzz-proto) */
+	snprintf(ascii, sizeof(ascii), "%s", msg);
+	for (char *p = ascii; *p; p++)
+		if ((unsigned char)*p >= 0x80)
+			*p = '?';
 	return json_pack("{s:b, s:i, s:i, s:s}", "ok", 0, "code",
 			 err->code ? err->code : VZ_SYSTEM_ERROR, "errno", err->errnum, "error",
-			 err->msg[0] ? err->msg : "unknown error");
+			 ascii);
 }
 
 json_t *vz_proto_ok_reply(json_t *result)

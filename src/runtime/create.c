@@ -5,9 +5,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <unistd.h>
 
 #include "lib/cleanup.h"
+#include "lib/fault.h"
 #include "lib/util.h"
 #include "config/seckeys.h"
 #include "netns/netns.h"
@@ -89,6 +91,8 @@ static int build_conf(const struct vz_global_conf *g, const char *ctid,
 	return 0;
 }
 
+static int write_intent(const struct vz_ct_conf *c, const char *intent, vz_error *err);
+
 static int check_new_ctid(const struct vz_global_conf *g, const char *ctid, vz_error *err)
 {
 	cleanup_free char *path = NULL;
@@ -114,6 +118,7 @@ int vz_ct_create(const struct vz_global_conf *g, const char *ctid, const struct 
 {
 	cleanup_ct_conf struct vz_ct_conf *c = NULL;
 	cleanup_free char *tarball = NULL;
+	cleanup_free char *intent = NULL;
 	const char *ostemplate = o->ostemplate ? o->ostemplate : g->def_ostemplate;
 	struct vz_idmap map;
 
@@ -134,6 +139,12 @@ int vz_ct_create(const struct vz_global_conf *g, const char *ctid, const struct 
 		map = (struct vz_idmap){.host_uid = 0, .host_gid = 0, .size = UINT32_MAX};
 	if (vz_mkdir_p(g->conf_dir, 0755, err) < 0)
 		goto fail;
+	/* The intent names what this create makes, so a vzd that crashes before
+	 * the commit removes exactly that when it starts again. */
+	intent = ct_create_intent_path(g, ctid);
+	if (write_intent(c, intent, err) < 0)
+		goto fail;
+	vz_fault_point("create.after-intent");
 	progress(pfn, pdata, "Creating container private area (from template)");
 	/* The layout is written down for whoever moves the area (migration).
 	 * A VM's DISKSPACE sizes its own disk image, made from a plain tree. */
@@ -143,29 +154,82 @@ int vz_ct_create(const struct vz_global_conf *g, const char *ctid, const struct 
 	    vz_private_create(tarball, c->ve_private, &map,
 			      image ? c->diskspace.limit : VZ_UNLIMITED,
 			      image ? c->diskinodes.limit : VZ_UNLIMITED, err) < 0)
-		goto fail;
+		goto fail_intent;
 	if (vz_conf_is_vm(c)) {
 		progress(pfn, pdata, "Creating VM disk image (mkfs.ext4 -d)");
 		if (vz_vm_image_create(g, c, err) < 0)
 			goto fail_private;
 	}
+	vz_fault_point("create.after-private");
 	if (vz_mkdir_p(c->ve_root, 0755, err) < 0) {
 		err->code = VZ_FS_NEW_VE_ROOT;
 		goto fail_private;
 	}
 	/* The config is the commit point: until it exists there is no container. */
 	if (vz_ct_conf_save(c, err) < 0) {
-		err->code = VZ_SAVE_CONFIG;
+		/* A full disk keeps its own code (46): it says what to fix. */
+		if (err->code != VZ_FS_NO_DISK_SPACE)
+			err->code = VZ_SAVE_CONFIG;
 		goto fail_root;
 	}
+	vz_fault_point("create.after-config");
+	unlink(intent);
 	progress(pfn, pdata, "Container private area was created");
 	return 0;
 fail_root:
 	rmdir(c->ve_root);
 fail_private:
 	vz_private_destroy(c->ve_private, NULL);
+fail_intent:
+	unlink(intent);
 fail:
 	return vz_error_wrap(err, "cannot create container %s", ctid);
+}
+
+char *ct_create_intent_path(const struct vz_global_conf *g, const char *ctid)
+{
+	cleanup_free char *path = vz_ct_conf_path(g, ctid);
+
+	return vz_strdup_printf("%s.creating", path);
+}
+
+/* The new config, under the intent name: it is only read back by
+ * vz_ct_create_rollback, never taken for a container. */
+static int write_intent(const struct vz_ct_conf *c, const char *intent, vz_error *err)
+{
+	cleanup_free char *text = vz_kvfile_format(c->kv);
+
+	return vz_write_file_atomic(intent, text, strlen(text), 0644, err);
+}
+
+int vz_ct_create_rollback(const struct vz_global_conf *g, const char *ctid, vz_error *err)
+{
+	cleanup_free char *intent = ct_create_intent_path(g, ctid);
+	cleanup_free char *path = vz_ct_conf_path(g, ctid);
+	cleanup_free char *text = NULL;
+	cleanup_free char *partial = NULL;
+	cleanup_free char *mnt = NULL;
+	cleanup_ct_conf struct vz_ct_conf *c = NULL;
+
+	/* Committed: the config exists, only the intent was not removed yet. */
+	if (vz_path_exists(path))
+		goto done;
+	if (vz_read_file(intent, 1024 * 1024, &text, NULL, err) < 0 ||
+	    vz_ct_conf_parse(g, ctid, intent, text, &c, err) < 0)
+		return vz_error_wrap(err, "roll back the creation of container %s", ctid);
+	partial = vz_strdup_printf("%s.partial", c->ve_private);
+	/* An image-backed area is filled through a mount inside .partial (its
+	 * loop device goes with the unmount): never remove files through it. */
+	mnt = vz_strdup_printf("%s/.mnt", partial);
+	umount2(mnt, MNT_DETACH);
+	if (vz_rm_rf(partial, err) < 0 || vz_private_destroy(c->ve_private, err) < 0)
+		return vz_error_wrap(err, "roll back the creation of container %s", ctid);
+	if (rmdir(c->ve_root) < 0 && errno != ENOENT)
+		return vz_fail_errno(err, VZ_FS_DEL_PRVT, "remove `%s`", c->ve_root);
+done:
+	if (unlink(intent) < 0 && errno != ENOENT)
+		return vz_fail_errno(err, VZ_FS_DEL_PRVT, "remove `%s`", intent);
+	return 0;
 }
 
 static int finish_destroy(const struct vz_global_conf *g, const char *ctid, const char *destroyed,
@@ -182,6 +246,7 @@ static int remove_container_files(const struct vz_global_conf *g, const struct v
 		return -1;
 	if (vz_root_umount(c->ve_root, err) < 0 || vz_private_destroy(c->ve_private, err) < 0)
 		return -1;
+	vz_fault_point("destroy.after-private");
 	if (rmdir(c->ve_root) < 0 && errno != ENOENT)
 		return vz_fail_errno(err, VZ_FS_DEL_PRVT, "remove `%s`", c->ve_root);
 	if (ct_cgroup(g, c->ctid, &cg, err) == 0) {
@@ -237,10 +302,11 @@ int vz_ct_destroy(const struct vz_global_conf *g, const char *ctid, vz_error *er
 	destroyed = vz_strdup_printf("%s.destroyed", path);
 	/* Renaming the config is the commit point: from here the container is
 	 * gone for every command, and vzd finishes the removal after a crash. */
-	if (rename(path, destroyed) < 0) {
+	if (rename(path, destroyed) < 0 || vz_fsync_parent(destroyed) < 0) {
 		vz_fail_errno(err, VZ_FS_DEL_PRVT, "rename `%s`", path);
 		goto fail;
 	}
+	vz_fault_point("destroy.after-rename");
 	if (finish_destroy(g, ctid, destroyed, err) < 0)
 		goto fail;
 	return 0;
@@ -426,10 +492,13 @@ int vz_ct_set(const struct vz_global_conf *g, const char *ctid, const struct vz_
 		if (st.running && apply_live(g, c, params, n, &pending, err) < 0)
 			return vz_error_wrap(err, "container %s", ctid);
 	}
+	vz_fault_point("set.after-apply");
 	if (!st.running)
 		pending = true;
 	if (save && vz_ct_conf_save(c, err) < 0) {
-		err->code = VZ_SAVE_CONFIG;
+		/* A full disk keeps its own code (46): it says what to fix. */
+		if (err->code != VZ_FS_NO_DISK_SPACE)
+			err->code = VZ_SAVE_CONFIG;
 		return -1;
 	}
 	if (ret_pending)

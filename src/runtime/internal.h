@@ -44,6 +44,18 @@ int ct_build_rootfs(const struct ct_rootfs_spec *spec, vz_error *err);
  * namespace, pivot_root into VE_ROOT, set the host name. */
 int ct_enter_rootfs(const struct ct_rootfs_spec *spec, vz_error *err);
 
+/* CTID.conf.creating: a create's intent, from its start to its commit. */
+char *ct_create_intent_path(const struct vz_global_conf *g, const char *ctid);
+
+/* Undo a create that a crash interrupted before its commit (see recover.c). */
+int vz_ct_create_rollback(const struct vz_global_conf *g, const char *ctid, vz_error *err);
+
+/* Roll back interrupted creates and remove temporary files of interrupted
+ * atomic writes (recover.c); part of vz_reconcile. */
+void ct_recover_interrupted(const struct vz_global_conf *g,
+			    void (*report)(void *data, const char *ctid, const vz_error *err),
+			    void *data);
+
 /* Complete a destroy whose config was already renamed to CTID.conf.destroyed. */
 int vz_ct_destroy_finish(const struct vz_global_conf *g, const char *ctid, vz_error *err);
 

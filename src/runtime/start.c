@@ -32,6 +32,7 @@
 
 #include "lib/child.h"
 #include "lib/cleanup.h"
+#include "lib/fault.h"
 #include "lib/syscalls.h"
 #include "lib/util.h"
 #include "netns/netns.h"
@@ -312,6 +313,11 @@ static int launch(const struct vz_global_conf *g, const struct vz_ct_conf *c, st
 	if (l.sysinfo_sock >= 0)
 		close(l.sysinfo_sock);
 	rc = await_init(parent_fd, ret_pid, err);
+	/* A launcher that never reported (stuck, e.g. on a lock inherited
+	 * through fork) must not hold this start, and the container lock,
+	 * forever. */
+	if (rc < 0)
+		kill(launcher, SIGKILL);
 	vz_child_wait(launcher, &status, -1);
 	free(l.hosts);
 	free(l.resolv);
@@ -400,23 +406,35 @@ int vz_ct_start(const struct vz_global_conf *g, const char *ctid, vz_error *err)
 	if (vz_ct_conf_load(g, ctid, &c, err) < 0 || check_startable(g, c, err) < 0 ||
 	    ct_cgroup(g, ctid, &cg, err) < 0 || vz_is_mountpoint(c->ve_root, &mounted, err) < 0)
 		goto fail;
+	/* The marker comes before the mount: a vzd that crashes in between
+	 * finds it and unmounts (vz_reconcile), instead of leaking the mount. */
+	if (vz_mkdir_p(g->run_dir, 0755, err) < 0 ||
+	    vz_write_file_atomic(marker, "", 0, 0644, err) < 0)
+		goto fail;
+	vz_fault_point("start.after-marker");
 	if (!mounted) {
-		if (vz_root_mount(c->ve_private, c->ve_root, err) < 0)
+		if (vz_root_mount(c->ve_private, c->ve_root, err) < 0) {
+			unlink(marker);
 			goto fail;
+		}
 		mounted_here = true;
 	}
-	if (check_init(c, err) < 0 || vz_mkdir_p(g->run_dir, 0755, err) < 0 ||
-	    vz_write_file_atomic(marker, "", 0, 0644, err) < 0 || cg->ops->create(cg, err) < 0 ||
-	    ct_apply_devices(c, cg, err) < 0 || vz_res_apply(c, cg, err) < 0 ||
-	    /* Without the helper sysinfo() shows host figures: not fatal. */
-	    (ct_sysinfo_helper_start(g, ctid, &sysinfo_helper, &ignored), 0) ||
-	    launch(g, c, cg, &init, err) < 0) {
-		rollback(g, c, cg, init, mounted_here, marker, sysinfo_helper);
-		goto fail;
-	}
+	vz_fault_point("start.after-mount");
+	if (check_init(c, err) < 0 || cg->ops->create(cg, err) < 0 ||
+	    ct_apply_devices(c, cg, err) < 0 || vz_res_apply(c, cg, err) < 0)
+		goto fail_rollback;
+	vz_fault_point("start.after-cgroup");
+	/* Without the helper sysinfo() shows host figures: not fatal. */
+	ct_sysinfo_helper_start(g, ctid, &sysinfo_helper, &ignored);
+	if (launch(g, c, cg, &init, err) < 0)
+		goto fail_rollback;
+	vz_fault_point("start.after-launch");
 	/* Neighbours follow a changed MAC at once; best effort. */
 	vz_net_announce(g, c, init, NULL);
 	return 0;
+fail_rollback:
+	rollback(g, c, cg, init, mounted_here, marker, sysinfo_helper);
+	goto fail;
 fail:
 	return vz_error_wrap(err, "cannot start container %s", ctid);
 }

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "lib/cleanup.h"
+#include "lib/fault.h"
 #include "lib/syscalls.h"
 #include "lib/util.h"
 #include "migrate/migrate.h"
@@ -110,6 +111,7 @@ int vz_ct_cleanup_stopped(const struct vz_global_conf *g, const char *ctid, vz_e
 	if (cg->ops->exists(cg) && (cg->ops->kill(cg, err) < 0 || cg->ops->destroy(cg, err) < 0))
 		return vz_error_wrap(err, "container %s", ctid);
 	vz_net_ct_cleanup(g, ctid);
+	vz_fault_point("stop.after-cgroup");
 	/* Only unmount what a start mounted: the marker says a start did. */
 	if (vz_path_exists(marker)) {
 		if (vz_ct_conf_load(g, ctid, &c, err) == 0 && vz_root_umount(c->ve_root, err) < 0)
@@ -138,7 +140,11 @@ int vz_ct_stop(const struct vz_global_conf *g, const char *ctid, const struct vz
 		request_halt(g, ctid);
 		ct_pidfd_wait(pidfd, timeout_s * 1000);
 	}
-	if (kill_all(g, ctid, pid, pidfd, err) < 0 || vz_ct_cleanup_stopped(g, ctid, err) < 0)
+	vz_fault_point("stop.after-halt");
+	if (kill_all(g, ctid, pid, pidfd, err) < 0)
+		return vz_error_wrap(err, "cannot stop container %s", ctid);
+	vz_fault_point("stop.after-kill");
+	if (vz_ct_cleanup_stopped(g, ctid, err) < 0)
 		return vz_error_wrap(err, "cannot stop container %s", ctid);
 	return 0;
 }
@@ -175,6 +181,7 @@ void vz_reconcile(const struct vz_global_conf *g,
 
 	sweep_destroyed(g, report, data);
 	mig_reconcile(g, report, data);
+	ct_recover_interrupted(g, report, data);
 	if (vz_ct_list(g, &ids, &e) < 0) {
 		if (report)
 			report(data, NULL, &e);

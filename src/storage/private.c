@@ -2,12 +2,14 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "lib/cleanup.h"
+#include "lib/fault.h"
 #include "lib/util.h"
 #include "storage/storage.h"
 
@@ -57,6 +59,17 @@ static int unpack_image(const char *tarball, const char *partial, const struct v
 	return r;
 }
 
+/* tar does not fsync: flush the unpacked tree before the rename publishes
+ * it, so a power cut never leaves a private area with empty files. */
+static int sync_tree(const char *dir, vz_error *err)
+{
+	cleanup_close int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0 || syncfs(fd) < 0)
+		return vz_fail_errno(err, VZ_FS_NEW_VE_PRVT, "sync `%s`", dir);
+	return 0;
+}
+
 int vz_private_create(const char *tarball, const char *private_dir, const struct vz_idmap *map,
 		      uint64_t kbytes, uint64_t inodes, vz_error *err)
 {
@@ -77,9 +90,10 @@ int vz_private_create(const char *tarball, const char *private_dir, const struct
 		r = unpack(tarball, partial, map, err);
 	else
 		r = unpack_image(tarball, partial, map, kbytes, inodes, err);
-	if (r < 0)
+	if (r < 0 || sync_tree(partial, err) < 0)
 		goto fail;
-	if (rename(partial, private_dir) < 0) {
+	vz_fault_point("create.after-unpack");
+	if (rename(partial, private_dir) < 0 || vz_fsync_parent(private_dir) < 0) {
 		vz_fail_errno(err, VZ_FS_NEW_VE_PRVT, "rename `%s` to `%s`", partial, private_dir);
 		goto fail;
 	}

@@ -121,6 +121,17 @@ static void test_truncated_body_is_refused(void **state)
 	expect_recv_error(buf, 8, "closed mid-message");
 }
 
+/* Found by fuzz-proto: a header and then EOF was taken for a clean close,
+ * and vzd sent no error reply. */
+static void test_header_then_eof_is_truncated(void **state)
+{
+	unsigned char hdr[4];
+
+	vz_proto_put_len(hdr, 255);
+	expect_recv_error(hdr, 4, "closed mid-message");
+	expect_recv_error(hdr, 2, "closed mid-message");
+}
+
 static void test_malformed_json_is_refused(void **state)
 {
 	unsigned char buf[4 + 5];
@@ -165,6 +176,22 @@ static void test_error_reply_carries_code_and_message(void **state)
 	json_decref(reply);
 }
 
+/* Found by fuzz-proto: a message quoting invalid UTF-8 made the reply NULL,
+ * and vzd answered nothing. */
+static void test_error_reply_survives_invalid_utf8(void **state)
+{
+	vz_error in = {0}, out = {0};
+	json_t *reply;
+
+	vz_error_set(&in, VZ_INVALID_PARAMETER_SYNTAX, 0, "unknown operation `a\xcf\xff\xdd`");
+	reply = vz_proto_error_reply(&in);
+	assert_non_null(reply);
+	assert_int_equal(vz_proto_reply_to_error(reply, &out), -1);
+	assert_int_equal(out.code, VZ_INVALID_PARAMETER_SYNTAX);
+	assert_string_equal(out.msg, "unknown operation `a???`");
+	json_decref(reply);
+}
+
 static void test_reply_without_ok_is_malformed(void **state)
 {
 	json_t *reply = json_pack("{s:s}", "result", "x");
@@ -184,10 +211,12 @@ int main(void)
 	    cmocka_unit_test(test_oversized_length_is_refused),
 	    cmocka_unit_test(test_zero_length_is_refused),
 	    cmocka_unit_test(test_truncated_body_is_refused),
+	    cmocka_unit_test(test_header_then_eof_is_truncated),
 	    cmocka_unit_test(test_malformed_json_is_refused),
 	    cmocka_unit_test(test_non_object_is_refused),
 	    cmocka_unit_test(test_duplicate_keys_are_refused),
 	    cmocka_unit_test(test_error_reply_carries_code_and_message),
+	    cmocka_unit_test(test_error_reply_survives_invalid_utf8),
 	    cmocka_unit_test(test_reply_without_ok_is_malformed),
 	};
 	return cmocka_run_group_tests_name("proto", tests, NULL, NULL);
