@@ -30,10 +30,11 @@ bench_note() {
 
 # bench_cmd GROUP NAME COMMAND [hyperfine options...]: time COMMAND (run by
 # sh -c, whose own start-up hyperfine subtracts) with warm-up runs, and
-# record median and interquartile range in milliseconds.  A command that
+# record median and interquartile range in milliseconds.  BENCH_RUNS and
+# BENCH_WARMUP may be set for one call: BENCH_RUNS=5 bench_cmd ...  A command that
 # fails is recorded as a note with its error, never as a time.
 bench_cmd() {
-	_g=$1 _nm=$2 _cmd=$3
+	local _g=$1 _nm=$2 _cmd=$3 _json
 	shift 3
 	_json="$BENCH_OUT/$(printf '%s-%s' "$_g" "$_nm" | tr -c 'A-Za-z0-9_.-' '_').json"
 	say "  $_g / $_nm: $_cmd"
@@ -60,17 +61,18 @@ bench_table() {
 		if (!($1 in order)) { order[$1] = ++ng; gname[ng] = $1 }
 	}
 	END {
-		printf "%-24s %-28s %10s %21s %4s %8s  %s\n", "measure", "runtime", "median", "spread (p25..p75)", "n", "vz/peer", "note"
+		printf "%-24s %-28s %11s %20s %4s %8s  %s\n", "measure", "runtime", "median", "spread (p25..p75)", "n", "vz/peer", "note"
 		for (k = 1; k <= ng; k++) {
 			for (i = 1; i <= NR; i++) {
 				if (g[i] != gname[k]) continue
 				if (med[i] == "-") {
-					printf "%-24s %-28s %10s %21s %4s %8s  %s\n", g[i], nm[i], "-", "-", "-", "-", note[i]
+					printf "%-24s %-28s %11s %20s %4s %8s  %s\n", g[i], nm[i], "-", "-", "-", "-", note[i]
 					continue
 				}
 				r = "-"
 				if ((g[i] in ref) && nm[i] !~ /^vz/ && med[i] > 0) r = sprintf("%.2f", ref[g[i]] / med[i])
-				printf "%-24s %-28s %7.2f %-2s %9.2f..%-9.2f %4s %8s  %s\n", g[i], nm[i], med[i], u[i], lo[i], hi[i], n[i], r, note[i]
+				if (lo[i] == "") sp = "-"; else sp = sprintf("%.2f..%.2f", lo[i], hi[i])
+				printf "%-24s %-28s %7.2f %-3s %20s %4s %8s  %s\n", g[i], nm[i], med[i], u[i], sp, n[i], r, note[i]
 			}
 		}
 	}' "$BENCH_RESULTS"
@@ -82,6 +84,7 @@ _median_of() { awk -F'\t' -v g="$1" -v n="$2" '$1 == g && $2 == n && $4 != "-" {
 
 # bench_target GROUP NAME LIMIT TEXT: the row's median must not exceed LIMIT.
 bench_target() {
+	local _v
 	_v=$(_median_of "$1" "$2")
 	if [ -z "$_v" ]; then
 		printf 'n/a    %s (not measured)\n' "$4" >>"$BENCH_OUT/targets.txt"
@@ -95,6 +98,7 @@ bench_target() {
 # bench_target_peers GROUP FACTOR PEER-REGEX TEXT: vz's median must not
 # exceed FACTOR times the fastest matching peer's median.
 bench_target_peers() {
+	local _v _p _pm _r _s
 	_v=$(_median_of "$1" vz)
 	_p=$(awk -F'\t' -v g="$1" -v re="$3" '$1 == g && $2 ~ re && $4 != "-" { if (m == "" || $4 < m) { m = $4; w = $2 } }
 		END { if (m != "") print m "\t" w }' "$BENCH_RESULTS")
