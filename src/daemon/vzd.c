@@ -203,6 +203,8 @@ static int setup(struct server *srv, const char *conf, vz_error *err)
 	if (vz_global_conf_load(conf, &srv->g, err) < 0 || make_dirs(srv->g, err) < 0 ||
 	    take_instance_lock(srv->g, err) < 0)
 		return -1;
+	/* The cgroup layout cannot change under a running vzd: detect it once. */
+	vz_ct_pin_cgroup_version(srv->g);
 	/* Before any thread exists: signals are taken by signalfd (TERM, INT)
 	 * and by the reaper (CHLD) only. */
 	sigemptyset(&term);

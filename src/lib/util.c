@@ -274,8 +274,37 @@ static void unescape_mountinfo(char *s)
 	*w = '\0';
 }
 
+/* The kernel says whether @path is the root of a mount (Linux 5.8): one
+ * statx instead of a scan of mountinfo, which has a line per running
+ * container, so that listing N containers is not O(N^2).  1 yes, 0 no,
+ * -1 the kernel cannot tell (then mountinfo decides). */
+static int statx_mount_root(const char *path, bool *ret)
+{
+#ifdef STATX_ATTR_MOUNT_ROOT
+	struct statx stx;
+
+	if (statx(AT_FDCWD, path, 0, STATX_BASIC_STATS, &stx) < 0) {
+		if (errno != ENOENT)
+			return -1;
+		*ret = false;
+		return 0;
+	}
+	if (!(stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT))
+		return -1;
+	*ret = (stx.stx_attributes & STATX_ATTR_MOUNT_ROOT) != 0;
+	return 0;
+#else
+	(void)path;
+	(void)ret;
+	return -1;
+#endif
+}
+
 int vz_is_mountpoint(const char *path, bool *ret, vz_error *err)
 {
+	if (statx_mount_root(path, ret) == 0)
+		return 0;
+
 	cleanup_fclose FILE *f = fopen("/proc/self/mountinfo", "re");
 	cleanup_free char *line = NULL;
 	char real[PATH_MAX];

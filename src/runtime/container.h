@@ -42,6 +42,13 @@ VZ_EXPORT int vz_ct_status(const struct vz_global_conf *g, const char *ctid,
 VZ_EXPORT int vz_ct_status_of(const struct vz_global_conf *g, const struct vz_ct_conf *c,
 			      struct vz_ct_status *ret, vz_error *err);
 
+/* Resolve CGROUP_VERSION=0 (detect) to the host's 1 or 2 once, for a
+ * long-lived caller (vzd): otherwise every cgroup operation detects it again,
+ * which scans the cgroup root, two dozen statfs/stat calls per container
+ * that vzlist shows.  If detection fails, @g is left as it was and each
+ * operation still tries and reports why. */
+VZ_EXPORT void vz_ct_pin_cgroup_version(struct vz_global_conf *g);
+
 /* CTIDs with a config file under CONF_DIR, in numeric order. */
 VZ_EXPORT int vz_ct_list(const struct vz_global_conf *g, char ***ret, vz_error *err);
 

@@ -21,6 +21,14 @@ int ct_cgroup(const struct vz_global_conf *g, const char *ctid, struct vz_cgroup
 	return vz_cgroup_new(g->cgroup_root, g->cgroup_parent, ctid, g->cgroup_version, ret, err);
 }
 
+void vz_ct_pin_cgroup_version(struct vz_global_conf *g)
+{
+	const struct vz_cgroup_ops *ops;
+
+	if (g->cgroup_version == 0 && vz_cgroup_detect(g->cgroup_root, 0, &ops, NULL) == 0)
+		g->cgroup_version = strcmp(ops->name, "v1") == 0 ? 1 : 2;
+}
+
 char *ct_running_marker(const struct vz_global_conf *g, const char *ctid)
 {
 	return vz_strdup_printf("%s/%s.running", g->run_dir, ctid);

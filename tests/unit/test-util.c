@@ -107,6 +107,30 @@ static void test_proc_stat_field(void **state)
 	assert_int_equal(vz_proc_stat_field(getpid(), 2, &v), -1);
 }
 
+/* Mount roots are told from plain directories (and from a symlink to a
+ * mount root, which counts as the mount, like realpath did). */
+static void test_is_mountpoint(void **state)
+{
+	char dir[] = "/tmp/vz-test-mnt.XXXXXX";
+	cleanup_free char *link = NULL;
+	bool m = true;
+
+	(void)state;
+	assert_int_equal(vz_is_mountpoint("/proc", &m, NULL), 0);
+	assert_true(m);
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(vz_is_mountpoint(dir, &m, NULL), 0);
+	assert_false(m);
+	link = vz_strdup_printf("%s/proc", dir);
+	assert_int_equal(symlink("/proc", link), 0);
+	assert_int_equal(vz_is_mountpoint(link, &m, NULL), 0);
+	assert_true(m);
+	unlink(link);
+	rmdir(dir);
+	assert_int_equal(vz_is_mountpoint(dir, &m, NULL), 0);
+	assert_false(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -116,6 +140,7 @@ int main(void)
 	    cmocka_unit_test(test_ctid_syntax),
 	    cmocka_unit_test(test_strv_join),
 	    cmocka_unit_test(test_proc_stat_field),
+	    cmocka_unit_test(test_is_mountpoint),
 	};
 	return cmocka_run_group_tests_name("util", tests, NULL, NULL);
 }
