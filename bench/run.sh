@@ -134,9 +134,11 @@ if want lifecycle || want exec || want create; then
 	want lifecycle && bench_lifecycle
 	want exec && bench_exec
 	want create && bench_create
-	bench_target_peers lifecycle 0.5 '^(runc|lxc)' "lifecycle at most half of the faster of runc and LXC"
-	bench_target_peers lifecycle-nic 0.5 '^(runc|lxc)' "lifecycle with NIC at most half of the faster of runc and LXC"
-	bench_target_peers exec 0.5 '^lxc-attach' "exec at most half of lxc-attach"
+	if want lifecycle; then
+		bench_target_peers lifecycle 0.5 '^(runc|lxc)' "lifecycle at most half of the faster of runc and LXC"
+		bench_target_peers lifecycle-nic 0.5 '^(runc|lxc)' "lifecycle with NIC at most half of the faster of runc and LXC"
+	fi
+	want exec && bench_target_peers exec 0.5 '^lxc-attach' "exec at most half of lxc-attach"
 fi
 want density && bench_density $density
 want sub && run_subbenches
