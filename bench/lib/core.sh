@@ -25,6 +25,12 @@ lifecycle_peers() {
 	_n=$PEER_TAG-${2:-ct}
 	bench_cmd "lifecycle$_v" "lxc start+attach+stop -k" \
 		"$(lxc_cmd start) -n $_n && $(lxc_cmd attach) -n $_n -- /bin/true && $(lxc_cmd stop) -k -n $_n"
+	# What a Debian user gets once lxcfs is installed: its hooks run too.
+	if [ -z "$_v" ] && [ -f "$LXCP/$PEER_TAG-fs/config" ]; then
+		_n=$PEER_TAG-fs
+		bench_cmd "lifecycle$_v" "lxc (+lxcfs hooks)" \
+			"$(lxc_cmd start) -n $_n && $(lxc_cmd attach) -n $_n -- /bin/true && $(lxc_cmd stop) -k -n $_n"
+	fi
 }
 
 bench_lifecycle() {
