@@ -21,6 +21,8 @@ PACKAGES=(
 	e2fsprogs lxcfs
 	# virtual machines: QEMU, the guest agent copied into images, mkfs.ext4 -d
 	qemu-system-x86 qemu-guest-agent
+	# the benchmark harness's smoke test (bench/run.sh installs crun and lxc itself)
+	hyperfine jq runc
 )
 
 if [ "$(id -u)" -ne 0 ]; then
