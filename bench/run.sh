@@ -94,6 +94,7 @@ machine_info() {
 		"lxc $(lxc-start --version 2>/dev/null), $(hyperfine --version)"
 	echo "vz:      $(git -C "$VZ_SRCDIR" describe --always --dirty 2>/dev/null)"
 	echo "runs:    $BENCH_RUNS (+$BENCH_WARMUP warm-up) per command; median and p25..p75 in ms"
+	echo "load:    $(cut -d' ' -f1-3 /proc/loadavg) at the start (the machine may be shared)"
 }
 
 cgroup_layout() {
@@ -143,6 +144,7 @@ fi
 want density && bench_density $density
 want sub && run_subbenches
 
+echo "load:    $(cut -d' ' -f1-3 /proc/loadavg) at the end" >>"$BENCH_OUT/machine.txt"
 echo
 cat "$BENCH_OUT/machine.txt"
 echo
