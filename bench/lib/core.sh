@@ -63,7 +63,10 @@ vz_nic_ready() {
 		VZ_NIC_WHY="vzctl set --netif_add: $(printf '%s' "$_o" | head -n 1)"
 		return 1
 	fi
-	$VZCTL start "$1" >/dev/null 2>&1 || { VZ_NIC_WHY="start with NETIF failed"; return 1; }
+	if ! _o=$($VZCTL start "$1" 2>&1); then
+		VZ_NIC_WHY="start with NETIF failed: $(printf '%s' "$_o" | tail -n 1)"
+		return 1
+	fi
 	_dev=$($VZCTL exec "$1" cat /proc/net/dev 2>/dev/null)
 	$VZCTL stop "$1" --fast >/dev/null 2>&1
 	if ! printf '%s' "$_dev" | grep -q 'eth0:'; then
