@@ -65,12 +65,31 @@ fi
 BENCH_OUT=${BENCH_OUT:-$(mktemp -d /tmp/vz-bench-out.XXXXXX)}
 chmod 755 "$BENCH_OUT"
 
+# Registered first, so it runs after the instances' own cleanup: processes
+# that outlive a container by a moment (a vz-sysinfo helper ending after its
+# init) can make that cleanup's rmdir of the cgroup parent fail; retry it.
+bench_cgroups_gone() {
+	local _i _d _left
+	for _i in $(seq 1 30); do
+		_left=""
+		for _d in /sys/fs/cgroup/*/vzt-bench-$$ /sys/fs/cgroup/*/vzt-density-$$; do
+			[ -d "$_d" ] || continue
+			find "$_d" -depth -type d -exec rmdir {} \; 2>/dev/null
+			[ -d "$_d" ] && _left=1
+		done
+		[ -z "$_left" ] && return 0
+		sleep 0.1
+	done
+	echo "bench/run.sh: cgroups vzt-bench-$$/vzt-density-$$ are still in use" >&2
+}
+
 # A vz instance of its own (lib.sh of the integration tests: own vz.conf,
 # state root, cgroup parent, id range; cleaned up at exit).  Its vzd stays
 # in the machine's network namespace, as the peers do, so that the NIC
 # variants share one bridge.
 export VZ_TEST_HOST_NET=1
 . "$VZ_SRCDIR/tests/integration/lib.sh"
+at_exit bench_cgroups_gone
 # The programs themselves, not libtool's wrapper scripts: each wrapper is a
 # bash start-up (about 10 ms here) that an installed vz does not pay.
 if [ -x "$VZ_BUILDDIR/src/.libs/vzctl" ]; then
