@@ -18,6 +18,7 @@
  * CTID.conf records the layout as VE_LAYOUT="image" (else "simfs"). */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -117,6 +118,76 @@ static int loop_attach(const char *img, vz_error *err)
 	return vz_fail(err, VZ_FS_CANTMOUNT, "attach `%s`: every free loop device was taken", img);
 }
 
+/* How long a file system may take to let go of its loop device after the
+ * unmount: the last reference can be a dying container's mount namespace,
+ * released asynchronously by the kernel. */
+#define RELEASE_TIMEOUT_MS 10000
+
+static bool loop_attached(dev_t dev)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/loop/backing_file", major(dev),
+		 minor(dev));
+	return access(path, F_OK) == 0;
+}
+
+void vz_loop_wait_released(dev_t dev)
+{
+	for (int ms = 0; major(dev) == LOOP_MAJOR_NR && loop_attached(dev) &&
+			 ms < RELEASE_TIMEOUT_MS;
+	     ms += 20)
+		usleep(20000);
+}
+
+/* The loop device @img is attached to, or 0. */
+static dev_t image_loop(const char *img)
+{
+	cleanup_free char *real = realpath(img, NULL);
+	cleanup_closedir DIR *d = opendir("/sys/block");
+	struct dirent *e;
+
+	if (!real || !d)
+		return 0;
+	while ((e = readdir(d))) {
+		cleanup_free char *path = NULL, *backing = NULL, *devno = NULL;
+		unsigned maj, min;
+
+		if (strncmp(e->d_name, "loop", 4))
+			continue;
+		path = vz_strdup_printf("/sys/block/%s/loop/backing_file", e->d_name);
+		if (vz_read_file(path, 4096, &backing, NULL, NULL) < 0)
+			continue;
+		backing[strcspn(backing, "\n")] = '\0';
+		if (strcmp(backing, real))
+			continue;
+		free(path);
+		path = vz_strdup_printf("/sys/block/%s/dev", e->d_name);
+		if (vz_read_file(path, 64, &devno, NULL, NULL) == 0 &&
+		    sscanf(devno, "%u:%u", &maj, &min) == 2)
+			return makedev(maj, min);
+	}
+	return 0;
+}
+
+/* Fail unless @img is free: a file system still on it (a stop a moment
+ * ago whose mount the kernel has not released yet) must not be checked,
+ * resized or mounted a second time. */
+static int image_wait_unused(const char *img, vz_error *err)
+{
+	dev_t dev = image_loop(img);
+
+	if (dev == 0)
+		return 0;
+	vz_loop_wait_released(dev);
+	if (loop_attached(dev) && image_loop(img) == dev)
+		return vz_fail(err, VZ_FS_CANTMOUNT,
+			       "image `%s` is still in use on /dev/loop%u (its file system was not "
+			       "released within %d s)",
+			       img, minor(dev), RELEASE_TIMEOUT_MS / 1000);
+	return 0;
+}
+
 static char *loop_name(int fd)
 {
 	struct stat st;
@@ -173,7 +244,7 @@ int vz_image_mount(const char *private_dir, const char *target, vz_error *err)
 	cleanup_close int loop = -1;
 	cleanup_free char *dev = NULL;
 
-	if (finish_pending_grow(img, err) < 0)
+	if (image_wait_unused(img, err) < 0 || finish_pending_grow(img, err) < 0)
 		return -1;
 	loop = loop_attach(img, err);
 	if (loop < 0)
@@ -214,7 +285,7 @@ static int grow_offline(const char *img, vz_error *err)
 	char *resize[] = {"/sbin/resize2fs", (char *)img, NULL};
 
 	/* resize2fs insists on a freshly checked file system when unmounted. */
-	if (vz_run(fsck, err) < 0 || vz_run(resize, err) < 0)
+	if (image_wait_unused(img, err) < 0 || vz_run(fsck, err) < 0 || vz_run(resize, err) < 0)
 		return vz_error_wrap(err, "resize `%s`", img);
 	return 0;
 }

@@ -135,17 +135,24 @@ int vz_root_mount(const char *private_dir, const char *root_dir, vz_error *err)
 
 int vz_root_umount(const char *root_dir, vz_error *err)
 {
+	struct stat st;
 	bool mounted;
 
 	if (vz_is_mountpoint(root_dir, &mounted, err) < 0)
 		return -1;
 	if (!mounted)
 		return 0;
+	if (stat(root_dir, &st) < 0)
+		st.st_dev = 0;
 	if (umount2(root_dir, 0) < 0) {
 		/* Something (a shell with its cwd inside, a late helper) still holds it;
 		 * detach so the name is free, the kernel finishes when it is released. */
 		if (errno != EBUSY || umount2(root_dir, MNT_DETACH) < 0)
 			return vz_fail_errno(err, VZ_FS_CANTUMOUNT, "unmount `%s`", root_dir);
 	}
+	/* An image area's file system outlives this unmount while a dying
+	 * container's mount namespace still holds it: a stop returns once it is
+	 * closed, so that what follows (a copy, a resize) sees a clean image. */
+	vz_loop_wait_released(st.st_dev);
 	return 0;
 }

@@ -43,6 +43,9 @@ bool vz_private_is_image(const char *private_dir);
 /* Make a sparse ext4 image of @kbytes KiB (and @inodes inodes, or mke2fs's
  * choice for VZ_UNLIMITED) in directory @dir. */
 int vz_image_create(const char *dir, uint64_t kbytes, uint64_t inodes, vz_error *err);
+/* Wait (a bounded while) until loop device @dev has let go of its image;
+ * anything but a loop device returns at once. */
+void vz_loop_wait_released(dev_t dev);
 /* Attach the image of @private_dir to a loop device and mount it on @target. */
 int vz_image_mount(const char *private_dir, const char *target, vz_error *err);
 /* Grow the image to @kbytes KiB, online when @mounted on @root; shrinking
