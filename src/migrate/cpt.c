@@ -260,7 +260,7 @@ static int undump(const struct vz_global_conf *g, const struct vz_ct_conf *c,
 	if (!init)
 		return vz_fail(err, VZ_RESTORE_ERROR,
 			       "criu restore succeeded but no container init is running");
-	if (mig_netif_restored(g, c, init, dir, err) < 0)
+	if (mig_netif_restored(g, c, init, err) < 0)
 		return vz_error_wrap(err, "restore the network of container %s", c->ctid);
 	return 0;
 }

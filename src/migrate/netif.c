@@ -136,38 +136,11 @@ void mig_netif_cut(const char *dir)
 	}
 }
 
-/* The NETIF entry of @c whose container side is @inner, or NULL. */
-static const struct vz_netif *netif_of(const struct vz_ct_conf *c, const char *inner)
-{
-	for (size_t i = 0; i < c->n_netif; i++)
-		if (c->netif[i].ifname && !strcmp(c->netif[i].ifname, inner))
-			return &c->netif[i];
-	return NULL;
-}
-
 int mig_netif_restored(const struct vz_global_conf *g, const struct vz_ct_conf *c, pid_t init,
-		       const char *dir, vz_error *err)
+		       vz_error *err)
 {
-	cleanup_free char *path = vz_strdup_printf("%s/" NETIF_FILE, dir), *buf = NULL;
-	char *save = NULL;
-	size_t len;
-
-	if (c->n_netif == 0 || vz_read_file(path, 65536, &buf, &len, NULL) < 0)
-		return 0;
-	for (char *l = strtok_r(buf, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
-		char inner[IF_NAMESIZE + 1], outer[IF_NAMESIZE + 1], bridge[IF_NAMESIZE + 1];
-		const struct vz_netif *nif;
-		uint8_t mac[6];
-		if (sscanf(l, "%16s %16s %16s", inner, outer, bridge) != 3 ||
-		    !(nif = netif_of(c, inner)))
-			continue;
-		/* vz's MAC: the configured one, else the stable derived one. */
-		if (!nif->mac || vz_mac_parse(nif->mac, mac) < 0)
-			vz_net_mac(c->ctid, inner, false, mac);
-		if (vz_net_port_attach(g, outer, strcmp(bridge, "-") ? bridge : NULL, mac,
-				       c->ip_address, c->mac_filter, err) < 0)
-			return -1;
-	}
+	if (vz_net_ct_reattach(g, c, init, err) < 0)
+		return -1;
 	/* Peers and the bridges on the way learn the new place at once. */
 	return vz_net_announce(g, c, init, err);
 }

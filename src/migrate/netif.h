@@ -18,11 +18,12 @@ int mig_netif_restore_args(struct argv_buf *a, const char *dir, const char *brid
  * killing the container after a --leave-running dump sends no RST to its TCP
  * peers, and the orphaned sockets cannot keep the old pair alive. */
 void mig_netif_cut(const char *dir);
-/* After CRIU recreated the NICs of a vz-configured container (NETIF):
- * put back vz's anti-spoofing rules on each host end and announce the
- * container's addresses (gratuitous ARP / unsolicited NA). */
+/* After CRIU recreated the NICs of a vz-configured container (NETIF,
+ * IP_ADDRESS): put back vz's host side (alias, routes, proxy entries,
+ * anti-spoofing rules) and announce the container's addresses
+ * (gratuitous ARP / unsolicited NA). */
 int mig_netif_restored(const struct vz_global_conf *g, const struct vz_ct_conf *c, pid_t init,
-		       const char *dir, vz_error *err);
+		       vz_error *err);
 /* The recorded list as text (NULL if none), for dry-run reports. */
 char *mig_netif_bridges(const char *dir);
 

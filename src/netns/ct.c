@@ -732,6 +732,40 @@ int vz_net_ct_update(const struct vz_global_conf *g, const struct vz_ct_conf *c,
 	return 0;
 }
 
+/* After CRIU restored a container: its NICs exist again with their names,
+ * MACs and addresses, the host ends on their bridges, but none of what vz
+ * adds on the host side (the alias marking a host end as ours, host routes
+ * and proxy entries of routed addresses, the anti-spoofing chains).  The
+ * ports are taken as existing and everything else is applied again (every
+ * step replaces, so what CRIU brought back is left as it is). */
+int vz_net_ct_reattach(const struct vz_global_conf *g, const struct vz_ct_conf *c, pid_t pid,
+		       vz_error *err)
+{
+	cleanup_plan struct plan p = {0};
+	cleanup_state struct state have = {0};
+	cleanup_nl struct vz_nl host = {0};
+	cleanup_free char *alias = alias_of(g, c->ctid);
+
+	if (c->n_netif == 0 && !(c->ip_address && c->ip_address[0]))
+		return 0;
+	if (make_plan(g, c, &p, err) < 0 || vz_nl_open(&host, -1, err) < 0)
+		return vz_error_wrap(err, "reattach the network");
+	for (size_t i = 0; i < p.n; i++) {
+		const struct port *pt = &p.ports[i];
+		int index = vz_nl_link_index(&host, pt->host, NULL, 0, err);
+		if (index <= 0)
+			return vz_error_wrap(err, "host end `%s` of %s did not come back", pt->host,
+					     pt->ct);
+		if (vz_nl_link_set(&host, index,
+				   &(struct vz_nl_link){.up = true, .alias = alias}, err) < 0)
+			return -1;
+		state_add(&have, "port", pt->host, pt->ct, pt->bridge ? "bridged" : "routed");
+	}
+	if (vz_net_host_setup(g, err) < 0 || apply(g, c, pid, &have, err) < 0)
+		return vz_error_wrap(err, "reattach the network");
+	return 0;
+}
+
 void vz_net_ct_cleanup(const struct vz_global_conf *g, const char *ctid)
 {
 	cleanup_state struct state old = {0};

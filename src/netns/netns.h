@@ -74,6 +74,10 @@ int vz_net_ct_setup(const struct vz_global_conf *g, const struct vz_ct_conf *c, 
  * --ipadd/--ipdel, --netif_add/--netif_del, --mac_filter). */
 int vz_net_ct_update(const struct vz_global_conf *g, const struct vz_ct_conf *c, pid_t pid,
 		     vz_error *err);
+/* After CRIU restored the container @pid with its NICs: put back vz's host
+ * side (alias, host routes, proxy entries, anti-spoofing rules). */
+int vz_net_ct_reattach(const struct vz_global_conf *g, const struct vz_ct_conf *c, pid_t pid,
+		       vz_error *err);
 /* Undo what setup/update recorded for @ctid (proxy neighbours, rules, any
  * host end still present).  Idempotent; failures are ignored. */
 void vz_net_ct_cleanup(const struct vz_global_conf *g, const char *ctid);

@@ -10,6 +10,7 @@
 #include <linux/veth.h>
 #include <net/if.h>
 #include <sched.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -204,15 +205,39 @@ int vz_nl_bridge_create(struct vz_nl *nl, const char *name, const uint8_t mac[6]
 	return r < 0 ? fail(err, r, "create bridge", name) : 0;
 }
 
+/* Move link @index into @netns_fd, renamed to @name there. */
+static int link_move(struct vz_nl *nl, int index, int netns_fd, const char *name)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = link_msg(buf, RTM_NEWLINK, 0, index);
+
+	mnl_attr_put_u32(nlh, IFLA_NET_NS_FD, (uint32_t)netns_fd);
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+	return talk(nl, nlh, NULL, NULL);
+}
+
+/* Both ends are made here, the peer under a temporary name, and the peer is
+ * then moved: that way its ifindex comes from this namespace's counter and
+ * is unused here.  A peer made directly in a fresh namespace gets a small
+ * index there (2 for the first NIC), and CRIU recreates a container's veth
+ * with its old index through a request in the host's namespace, where the
+ * kernel looks the index up first: if the host has an interface with that
+ * index, the request turns into a change of that interface and fails with
+ * EOPNOTSUPP ("couldn't restore veth interface eth0 via usernsd: -95").
+ * The move keeps the index, since the fresh namespace has only lo. */
 int vz_nl_veth_create(struct vz_nl *nl, const char *name, const uint8_t mac[6], const char *peer,
 		      const uint8_t peer_mac[6], int peer_netns_fd, vz_error *err)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
+	static unsigned int serial;
+	char buf[MNL_SOCKET_BUFFER_SIZE], tmp[IF_NAMESIZE];
 	struct nlmsghdr *nlh = link_msg(buf, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, 0);
 	struct nlattr *info, *data, *peer_nest;
 	struct ifinfomsg *pifm;
-	int r;
+	vz_error ignored = {0};
+	int r, index;
 
+	snprintf(tmp, sizeof(tmp), "vzp%x.%x", (unsigned)getpid() & 0xffffff,
+		 __atomic_add_fetch(&serial, 1, __ATOMIC_RELAXED) & 0xffff);
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
 	mnl_attr_put(nlh, IFLA_ADDRESS, 6, mac);
 	info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
@@ -222,14 +247,23 @@ int vz_nl_veth_create(struct vz_nl *nl, const char *name, const uint8_t mac[6], 
 	/* The peer's attributes follow its own ifinfomsg. */
 	pifm = mnl_nlmsg_put_extra_header(nlh, sizeof(*pifm));
 	memset(pifm, 0, sizeof(*pifm));
-	mnl_attr_put_strz(nlh, IFLA_IFNAME, peer);
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, tmp);
 	mnl_attr_put(nlh, IFLA_ADDRESS, 6, peer_mac);
-	mnl_attr_put_u32(nlh, IFLA_NET_NS_FD, (uint32_t)peer_netns_fd);
 	mnl_attr_nest_end(nlh, peer_nest);
 	mnl_attr_nest_end(nlh, data);
 	mnl_attr_nest_end(nlh, info);
 	r = talk(nl, nlh, NULL, NULL);
-	return r < 0 ? fail(err, r, "create veth pair", name) : 0;
+	if (r < 0)
+		return fail(err, r, "create veth pair", name);
+	index = vz_nl_link_index(nl, tmp, NULL, 0, err);
+	if (index <= 0 || (r = link_move(nl, index, peer_netns_fd, peer)) < 0) {
+		/* Deleting one end takes the other along. */
+		index = vz_nl_link_index(nl, name, NULL, 0, &ignored);
+		if (index > 0)
+			vz_nl_link_del(nl, index, &ignored);
+		return r < 0 ? fail(err, r, "move veth end into the container as", peer) : -1;
+	}
+	return 0;
 }
 
 int vz_nl_link_set(struct vz_nl *nl, int index, const struct vz_nl_link *l, vz_error *err)

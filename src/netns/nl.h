@@ -43,7 +43,8 @@ bool vz_nl_link_oper_up(struct vz_nl *nl, const char *name, vz_error *err);
 /* MTU of @name (0 and -ENODEV if absent). */
 int vz_nl_link_mtu(struct vz_nl *nl, const char *name, uint32_t *ret, vz_error *err);
 int vz_nl_bridge_create(struct vz_nl *nl, const char *name, const uint8_t mac[6], vz_error *err);
-/* A veth pair: @name here, @peer inside @peer_netns_fd (directly, no move). */
+/* A veth pair: @name here, @peer inside @peer_netns_fd, with an ifindex
+ * that is free in this namespace (see nl.c). */
 int vz_nl_veth_create(struct vz_nl *nl, const char *name, const uint8_t mac[6], const char *peer,
 		      const uint8_t peer_mac[6], int peer_netns_fd, vz_error *err);
 int vz_nl_link_set(struct vz_nl *nl, int index, const struct vz_nl_link *l, vz_error *err);
