@@ -12,6 +12,7 @@
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -205,26 +206,42 @@ int vz_nl_bridge_create(struct vz_nl *nl, const char *name, const uint8_t mac[6]
 	return r < 0 ? fail(err, r, "create bridge", name) : 0;
 }
 
-/* Move link @index into @netns_fd, renamed to @name there. */
-static int link_move(struct vz_nl *nl, int index, int netns_fd, const char *name)
+/* Move link @index into @netns_fd, renamed to @name there, with the
+ * interface index @new_index (0: keep its index). */
+static int link_move(struct vz_nl *nl, int index, int netns_fd, const char *name, int new_index)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *nlh = link_msg(buf, RTM_NEWLINK, 0, index);
 
 	mnl_attr_put_u32(nlh, IFLA_NET_NS_FD, (uint32_t)netns_fd);
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+	if (new_index > 0)
+		mnl_attr_put_u32(nlh, IFLA_NEW_IFINDEX, (uint32_t)new_index);
 	return talk(nl, nlh, NULL, NULL);
 }
 
-/* Both ends are made here, the peer under a temporary name, and the peer is
- * then moved: that way its ifindex comes from this namespace's counter and
- * is unused here.  A peer made directly in a fresh namespace gets a small
- * index there (2 for the first NIC), and CRIU recreates a container's veth
- * with its old index through a request in the host's namespace, where the
- * kernel looks the index up first: if the host has an interface with that
- * index, the request turns into a change of that interface and fails with
- * EOPNOTSUPP ("couldn't restore veth interface eth0 via usernsd: -95").
- * The move keeps the index, since the fresh namespace has only lo. */
+/* An interface index far above what any host's counter reaches (hosts
+ * count up from 1): 2^28 .. 2^29-1, at random. */
+static int high_ifindex(void)
+{
+	uint32_t r = 0;
+
+	if (getrandom(&r, sizeof(r), 0) != sizeof(r))
+		r = (uint32_t)getpid() * 2654435761u ^ (uint32_t)time(NULL);
+	return (int)((1u << 28) | (r & ((1u << 28) - 1)));
+}
+
+/* The container end's interface index matters to CRIU: it recreates a
+ * container's veth with its dumped index through a request sent in the
+ * host's namespace (usernsd), and the kernel first looks that index up in
+ * the host's namespace.  If the host has an interface with that index, the
+ * request turns into a change of that interface and fails with EOPNOTSUPP
+ * ("couldn't restore veth interface eth0 via usernsd: -95").  A peer made
+ * directly in a fresh namespace gets a small index (2 for the first NIC),
+ * which every host has.  So both ends are made here, the peer under a
+ * temporary name, and the peer is moved in with a high random index that
+ * no host (this one, or a migration's destination) uses; a kernel without
+ * IFLA_NEW_IFINDEX keeps the index this namespace gave it. */
 int vz_nl_veth_create(struct vz_nl *nl, const char *name, const uint8_t mac[6], const char *peer,
 		      const uint8_t peer_mac[6], int peer_netns_fd, vz_error *err)
 {
@@ -256,7 +273,14 @@ int vz_nl_veth_create(struct vz_nl *nl, const char *name, const uint8_t mac[6], 
 	if (r < 0)
 		return fail(err, r, "create veth pair", name);
 	index = vz_nl_link_index(nl, tmp, NULL, 0, err);
-	if (index <= 0 || (r = link_move(nl, index, peer_netns_fd, peer)) < 0) {
+	if (index > 0) {
+		r = link_move(nl, index, peer_netns_fd, peer, high_ifindex());
+		if (r == -EBUSY) /* taken in the container already: try another */
+			r = link_move(nl, index, peer_netns_fd, peer, high_ifindex());
+		if (r == -EINVAL || r == -EOPNOTSUPP)
+			r = link_move(nl, index, peer_netns_fd, peer, 0);
+	}
+	if (index <= 0 || r < 0) {
 		/* Deleting one end takes the other along. */
 		index = vz_nl_link_index(nl, name, NULL, 0, &ignored);
 		if (index > 0)

@@ -4,8 +4,8 @@
 # server) and a TCP client on the host (vzd's network namespace), connected
 # through a veth NIC on a bridge, all survive chkpnt + restore; the staged
 # flags and suspend/resume behave as in vzctl; bad requests fail with
-# vzctl's codes.  (The NIC is made by hand: CRIU cannot recreate the veths
-# vz's NETIF code makes yet, see README.)
+# vzctl's codes.  (The NIC is made by hand here; netif-cpt.sh covers NICs
+# vz makes from NETIF.)
 . "$(dirname "$0")/../integration/lib.sh"
 . "$(dirname "$0")/lib-migrate.sh"
 require_root
