@@ -8,6 +8,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "cli/cli.h"
 #include "cli/client.h"
 #include "config/conf.h"
 #include "lib/cleanup.h"
@@ -111,4 +112,21 @@ int vz_client_fail(const char *prog, const vz_error *err)
 {
 	fprintf(stderr, "%s: %s\n", prog, err->msg[0] ? err->msg : "unknown error");
 	return err->code ? err->code : VZ_SYSTEM_ERROR;
+}
+
+int vz_cli_call(struct cli *cli, json_t *req, const int *fds, size_t n_fds,
+		vz_client_event_fn on_event, void *data, json_t **ret_result)
+{
+	struct vz_client c = {.sock = -1, .quiet = cli->quiet};
+	vz_error err = {0};
+	int rc;
+
+	if (vz_client_connect(cli->vz_conf, &c, &err) < 0) {
+		json_decref(req);
+		return vz_client_fail(cli->prog, &err);
+	}
+	rc = vz_client_call(&c, req, fds, n_fds, on_event, data, ret_result, &err);
+	json_decref(req);
+	vz_client_close(&c);
+	return rc < 0 ? vz_client_fail(cli->prog, &err) : 0;
 }

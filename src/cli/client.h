@@ -32,4 +32,10 @@ json_t *vz_client_request(const char *op, const char *ctid, json_t *args);
 /* Print "prog: message" for @err to stderr and return its exit code. */
 int vz_client_fail(const char *prog, const vz_error *err);
 
+struct cli;
+/* Connect as @cli says, send @req (consumed), wait for the reply and return
+ * the command's exit status (errors printed).  *@ret_result optional. */
+int vz_cli_call(struct cli *cli, json_t *req, const int *fds, size_t n_fds,
+		vz_client_event_fn on_event, void *data, json_t **ret_result);
+
 #endif

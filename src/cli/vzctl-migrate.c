@@ -36,18 +36,7 @@ static void help(const struct mcommand *cmd)
 
 static int call(struct cli *cli, json_t *req, const int *fds, size_t n_fds, json_t **ret_result)
 {
-	struct vz_client c = {.sock = -1, .quiet = cli->quiet};
-	vz_error err = {0};
-	int rc;
-
-	if (vz_client_connect(cli->vz_conf, &c, &err) < 0) {
-		json_decref(req);
-		return vz_client_fail(cli->prog, &err);
-	}
-	rc = vz_client_call(&c, req, fds, n_fds, NULL, NULL, ret_result, &err);
-	json_decref(req);
-	vz_client_close(&c);
-	return rc < 0 ? vz_client_fail(cli->prog, &err) : 0;
+	return vz_cli_call(cli, req, fds, n_fds, NULL, NULL, ret_result);
 }
 
 static int take_ctid(struct cli *cli, const struct mcommand *cmd, int argc, char **argv,

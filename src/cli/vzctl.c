@@ -67,18 +67,7 @@ static int option_stop(struct cli *cli, const struct command *cmd, int c)
 static int call(struct cli *cli, json_t *req, const int *fds, size_t n_fds,
 		vz_client_event_fn on_event, void *data, json_t **ret_result)
 {
-	struct vz_client c = {.sock = -1, .quiet = cli->quiet};
-	vz_error err = {0};
-	int rc;
-
-	if (vz_client_connect(cli->vz_conf, &c, &err) < 0) {
-		json_decref(req);
-		return vz_client_fail(cli->prog, &err);
-	}
-	rc = vz_client_call(&c, req, fds, n_fds, on_event, data, ret_result, &err);
-	json_decref(req);
-	vz_client_close(&c);
-	return rc < 0 ? vz_client_fail(cli->prog, &err) : 0;
+	return vz_cli_call(cli, req, fds, n_fds, on_event, data, ret_result);
 }
 
 static __attribute__((format(printf, 2, 3))) void say(const struct cli *cli, const char *fmt, ...)
@@ -302,34 +291,50 @@ static void vm_status_lines(json_t *result)
 
 /* ---- status ----------------------------------------------------------- */
 
-static int cmd_status(struct cli *cli, const struct command *cmd, int argc, char **argv)
+/* The shape of the read-only commands with -j: parse it, take the CTID,
+ * ask vzd for @op.  With -j the result is printed here and *ret_result is
+ * NULL; otherwise the caller prints *ret_result and frees it. */
+static int query(struct cli *cli, const struct command *cmd, int argc, char **argv,
+		 const char *op, const char **ret_ctid, json_t **ret_result)
 {
 	static const struct option opts[] = {{"json", no_argument, NULL, 'j'}, HELP_OPT, END_OPT};
 	json_t *result = NULL;
 	bool as_json = false;
-	const char *ctid;
 	int c, rc;
 
+	*ret_result = NULL;
 	while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
-		if (c == 'j')
-			as_json = true;
-		else
+		if (c != 'j')
 			return option_stop(cli, cmd, c);
+		as_json = true;
 	}
-	rc = take_ctid(cli, cmd, argc, argv, false, &ctid);
+	rc = take_ctid(cli, cmd, argc, argv, false, ret_ctid);
 	if (rc ||
-	    (rc = call(cli, vz_client_request("status", ctid, NULL), NULL, 0, NULL, NULL, &result)))
+	    (rc = call(cli, vz_client_request(op, *ret_ctid, NULL), NULL, 0, NULL, NULL, &result)))
 		return rc;
-	if (as_json) {
-		json_dumpf(result, stdout, JSON_INDENT(2));
-		putchar('\n');
-	} else {
-		printf("CTID %s %s %s %s\n", ctid,
-		       json_is_true(json_object_get(result, "exist")) ? "exist" : "deleted",
-		       json_is_true(json_object_get(result, "mounted")) ? "mounted" : "unmounted",
-		       json_is_true(json_object_get(result, "running")) ? "running" : "down");
-		vm_status_lines(result);
+	if (!as_json) {
+		*ret_result = result;
+		return 0;
 	}
+	json_dumpf(result, stdout, JSON_INDENT(2));
+	putchar('\n');
+	json_decref(result);
+	return 0;
+}
+
+static int cmd_status(struct cli *cli, const struct command *cmd, int argc, char **argv)
+{
+	json_t *result;
+	const char *ctid;
+	int rc = query(cli, cmd, argc, argv, "status", &ctid, &result);
+
+	if (rc || !result)
+		return rc;
+	printf("CTID %s %s %s %s\n", ctid,
+	       json_is_true(json_object_get(result, "exist")) ? "exist" : "deleted",
+	       json_is_true(json_object_get(result, "mounted")) ? "mounted" : "unmounted",
+	       json_is_true(json_object_get(result, "running")) ? "running" : "down");
+	vm_status_lines(result);
 	json_decref(result);
 	return 0;
 }
@@ -348,29 +353,13 @@ static void print_bc_value(json_t *v, bool is_limit)
 static int cmd_stats(struct cli *cli, const struct command *cmd, int argc, char **argv)
 {
 	static const char *const cols[] = {"held", "maxheld", "barrier", "limit", "failcnt"};
-	static const struct option opts[] = {{"json", no_argument, NULL, 'j'}, HELP_OPT, END_OPT};
-	json_t *result = NULL, *bc;
-	bool as_json = false;
+	json_t *result, *bc;
 	const char *ctid;
 	size_t i;
-	int c, rc;
+	int rc = query(cli, cmd, argc, argv, "stats", &ctid, &result);
 
-	while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
-		if (c == 'j')
-			as_json = true;
-		else
-			return option_stop(cli, cmd, c);
-	}
-	rc = take_ctid(cli, cmd, argc, argv, false, &ctid);
-	if (rc ||
-	    (rc = call(cli, vz_client_request("stats", ctid, NULL), NULL, 0, NULL, NULL, &result)))
+	if (rc || !result)
 		return rc;
-	if (as_json) {
-		json_dumpf(result, stdout, JSON_INDENT(2));
-		putchar('\n');
-		json_decref(result);
-		return 0;
-	}
 	printf("%-11s %14s %14s %14s %14s %14s\n", "resource", "held", "maxheld", "barrier",
 	       "limit", "failcnt");
 	json_array_foreach(json_object_get(result, "beancounters"), i, bc)
