@@ -1,0 +1,65 @@
+#!/bin/bash
+# VM migration between the two test hosts through the authenticated ssh
+# channel (the disk's NBD connection and QEMU's migration stream are
+# multiplexed over it): a busybox VM (TCG) whose guest runs a counter.
+# First a destination that fails once its incoming QEMU is ready
+# (VZ_MIGRATE_FAULT=fail:vm_stream): the VM runs on A as before, counting,
+# and B holds nothing.  Then online A -> B: the counter goes on there, the
+# disk came along, A holds nothing.  One guest boot plus the copies.
+. "$(dirname "$0")/../integration/lib.sh"
+. "$(dirname "$0")/lib-migrate.sh"
+require_root
+command -v qemu-system-x86_64 >/dev/null || skip_all "qemu-system-x86_64 not installed"
+[ -x /usr/sbin/qemu-ga ] || skip_all "qemu-ga not installed (apt-get install qemu-guest-agent)"
+ensure_template busybox || skip_all "cannot build the busybox template"
+ensure_vm_kit || skip_all "cannot build the VM kit: $(tail -n1 "$VZ_BUILDDIR/tests/vmkit.log")"
+VZ_EXTRA_CONF='VM_PROBE_TIMEOUT="8"'
+FAULT_B=fail:vm_stream
+two_hosts
+ln -s "$VM_KIT" "$ROOT_A/template/vm"
+ln -s "$VM_KIT" "$ROOT_B/template/vm"
+plan 17
+CT=7301
+
+# count CTID: the guest's counter, through the guest agent.
+count() { vzctl exec2 "$1" 'cat /tmp/count' 2>/dev/null; }
+# counting HOST CTID AFTER: the counter on HOST goes beyond AFTER within 10 s.
+counting() { wait_for 10 sh -c "[ \"\$(VZ_CONF=\$CONF_$1 '$VZCTL_BIN' exec2 $2 'cat /tmp/count' 2>/dev/null)\" -gt '${3:-0}' ] 2>/dev/null"; }
+export CONF_A CONF_B
+# vm_gone ROOT: no QEMU of $CT, no run dir of it, nothing of the migration.
+vm_gone() { host_clean "$1" $CT && [ ! -e "$1/run/$CT.vm/qemu.pid" ] && ! pgrep -f "$1/run/$CT.vm" >/dev/null; }
+
+check_rc 0 "A: create the VM" on_a vzctl create $CT --vmtype vm --ostemplate busybox --diskspace 128M
+check_rc 0 "A: start it" on_a vzctl start $CT
+check_rc 0 "A: start a counter in the guest" on_a vzctl exec $CT \
+	'echo from-a > /root/mark; (i=0; while :; do i=$((i+1)); echo $i > /tmp/count; sleep 0.2; done) </dev/null >/dev/null 2>&1 &'
+sleep 1
+qemu_a=$(on_a ct_init_pid $CT)
+
+check_rc 0 "dry run: no blockers" on_a vzctl migrate $CT "$SUBNET.252" --online --dry-run
+check "... and nothing changed on B" test ! -e "$ROOT_B/conf/$CT.conf"
+
+# B fails with its incoming QEMU prepared and the image made
+before=$(on_a count $CT)
+check_rc 3 "B fails at vm_stream: the migration fails" on_a vzctl migrate $CT "$SUBNET.252" --online
+check "... the VM still runs on A, same QEMU" test "$(on_a ct_init_pid $CT)" = "$qemu_a"
+check "... not paused: counting on ($before -> more)" counting A $CT "$before"
+check "... nothing of it left on B" wait_for 10 vm_gone "$ROOT_B"
+
+# online A -> B
+ROOT=$ROOT_B VZ_CONF=$CONF_B host_vzd "$NS_B"
+before=$(on_a count $CT)
+t0=$(date +%s%N)
+check_rc 0 "online migration A -> B" on_a vzctl migrate $CT "$SUBNET.252" --online --timings
+diag "$(echo "$OUT" | grep -iA10 timings) (wall $((($(date +%s%N) - t0) / 1000000)) ms)"
+check "... the report names the stages and the downtime" sh -c "echo '$OUT' | grep -q mirror_migrate && echo '$OUT' | grep -qi frozen"
+check "B: the VM runs" contains "$(on_b vzctl status $CT)" "running"
+check "B: the counter goes on from where it was ($before -> more)" counting B $CT "$before"
+check "A: QEMU gone, nothing of the VM left" vm_gone "$ROOT_A"
+check_rc 0 "B: the disk came along (cold page cache)" on_b vzctl exec2 $CT \
+	'sync; echo 3 > /proc/sys/vm/drop_caches; md5sum /bin/busybox; cat /root/mark'
+check "... same busybox, and the file written on A" test "$OUT" = "$(md5sum </bin/busybox | cut -d' ' -f1)  /bin/busybox
+from-a"
+check "B: the config follows B's paths" grep -q "VE_PRIVATE=\"$ROOT_B/private/$CT\"" "$ROOT_B/conf/$CT.conf"
+on_b vzctl stop $CT --fast >/dev/null 2>&1
+finish
