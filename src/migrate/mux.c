@@ -47,6 +47,28 @@ static int pump_out(struct mig_chan *c, struct mig_stream *st, uint8_t id, char 
 	return mig_send_frame(c, 'S', buf, (size_t)n + 1, err);
 }
 
+static int pump_accept(struct mig_stream *st, vz_error *err);
+
+/* The peer's end is connected before ours (its side connects at once, ours
+ * when the local program gets to it): wait for our connection rather than
+ * drop its first bytes, unless the channel is shut down meanwhile. */
+static int wait_accept(struct mig_chan *c, struct mig_stream *st, vz_error *err)
+{
+	while (st->fd < 0) {
+		struct pollfd p[2] = {{.fd = st->listen_fd, .events = POLLIN},
+				      {.fd = c->in, .events = 0}};
+		int r = poll(p, 2, c->timeout_ms > 0 ? c->timeout_ms : -1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0 || (p[1].revents & (POLLHUP | POLLERR)))
+			return vz_fail(err, VZ_SYSTEM_ERROR,
+				       "migration channel: no local connection for a stream");
+		if (p[0].revents && pump_accept(st, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 /* One frame from the peer into its local socket. */
 static int pump_in(struct mig_chan *c, struct mig_stream *s, size_t n, char *buf, vz_error *err)
 {
@@ -65,6 +87,8 @@ static int pump_in(struct mig_chan *c, struct mig_stream *s, size_t n, char *buf
 		return vz_fail(err, VZ_SYSTEM_ERROR, "migration channel: unknown stream %u",
 			       (unsigned)(uint8_t)buf[0]);
 	st = &s[(uint8_t)buf[0]];
+	if (st->fd < 0 && st->listen_fd >= 0 && wait_accept(c, st, err) < 0)
+		return -1;
 	if (len == 1) {
 		st->peer_eof = true;
 		if (st->fd >= 0)

@@ -4,8 +4,10 @@
 # multiplexed over it): a busybox VM (TCG) whose guest runs a counter.
 # First a destination that fails once its incoming QEMU is ready
 # (VZ_MIGRATE_FAULT=fail:vm_stream): the VM runs on A as before, counting,
-# and B holds nothing.  Then online A -> B: the counter goes on there, the
-# disk came along, A holds nothing.  One guest boot plus the copies.
+# and B holds nothing; the same when B's vzd is killed there (its restart
+# removes the incoming VM).  Then online A -> B: the counter goes on there,
+# the disk came along, A holds nothing.  Last offline B -> A (stop, sparse
+# image copy, boot).  Two guest boots plus the copies (~45 s with TCG).
 . "$(dirname "$0")/../integration/lib.sh"
 . "$(dirname "$0")/lib-migrate.sh"
 require_root
@@ -18,7 +20,7 @@ FAULT_B=fail:vm_stream
 two_hosts
 ln -s "$VM_KIT" "$ROOT_A/template/vm"
 ln -s "$VM_KIT" "$ROOT_B/template/vm"
-plan 17
+plan 25
 CT=7301
 
 # count CTID: the guest's counter, through the guest agent.
@@ -44,10 +46,17 @@ before=$(on_a count $CT)
 check_rc 3 "B fails at vm_stream: the migration fails" on_a vzctl migrate $CT "$SUBNET.252" --online
 check "... the VM still runs on A, same QEMU" test "$(on_a ct_init_pid $CT)" = "$qemu_a"
 check "... not paused: counting on ($before -> more)" counting A $CT "$before"
+diag "$(echo "$OUT" | tail -n 2)"
 check "... nothing of it left on B" wait_for 10 vm_gone "$ROOT_B"
 
-# online A -> B
+# B's vzd dies with the incoming QEMU running; its restart cleans up
+ROOT=$ROOT_B VZ_CONF=$CONF_B host_vzd "$NS_B" VZ_MIGRATE_FAULT=kill:vm_stream
+check_rc 3 "B's vzd killed at vm_stream: the migration fails" on_a vzctl migrate $CT "$SUBNET.252" --online
+check "... the VM still runs on A, same QEMU" test "$(on_a ct_init_pid $CT)" = "$qemu_a"
 ROOT=$ROOT_B VZ_CONF=$CONF_B host_vzd "$NS_B"
+check "... B's restarted vzd removed the incoming QEMU and VM" wait_for 10 vm_gone "$ROOT_B"
+
+# online A -> B
 before=$(on_a count $CT)
 t0=$(date +%s%N)
 check_rc 0 "online migration A -> B" on_a vzctl migrate $CT "$SUBNET.252" --online --timings
@@ -61,5 +70,13 @@ check_rc 0 "B: the disk came along (cold page cache)" on_b vzctl exec2 $CT \
 check "... same busybox, and the file written on A" test "$OUT" = "$(md5sum </bin/busybox | cut -d' ' -f1)  /bin/busybox
 from-a"
 check "B: the config follows B's paths" grep -q "VE_PRIVATE=\"$ROOT_B/private/$CT\"" "$ROOT_B/conf/$CT.conf"
-on_b vzctl stop $CT --fast >/dev/null 2>&1
+
+# offline B -> A: stopped, the image copied sparse, started there
+check_rc 0 "offline migration B -> A" on_b vzctl migrate $CT "$SUBNET.251" --timings
+diag "$(echo "$OUT" | grep -iA8 timings)"
+check "A: the VM runs again" contains "$(on_a vzctl status $CT)" "running"
+check "A: the image stayed sparse" test "$(du -k "$ROOT_A/private/$CT/root.img" | cut -f1)" -lt 100000
+check_rc 0 "A: the file written before is there" on_a vzctl exec2 $CT 'cat /root/mark'
+check "B: nothing of the VM left" vm_gone "$ROOT_B"
+on_a vzctl stop $CT --fast >/dev/null 2>&1
 finish
