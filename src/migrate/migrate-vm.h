@@ -29,8 +29,7 @@ struct mig_vm_send {
 int mig_vm_send_online(struct mig_vm_send *v, vz_error *err);
 
 /* Destination, request vm_prepare {disk_bytes}: CTID.conf is in place. */
-int mig_vm_prepare_in(const struct vz_global_conf *g, const char *ctid, json_t *msg,
-		      vz_error *err);
+int mig_vm_prepare_in(const struct vz_global_conf *g, const char *ctid, json_t *msg, vz_error *err);
 /* Destination, request vm_stream: carry the streams, wait for the guest. */
 int mig_vm_stream_in(struct mig_chan *c, const struct vz_global_conf *g, const char *ctid,
 		     vz_error *err);

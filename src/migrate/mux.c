@@ -30,8 +30,7 @@ static bool all_ended(const struct mig_stream *s, size_t n)
 }
 
 /* Local bytes (or the local end) of stream @id to the peer. */
-static int pump_out(struct mig_chan *c, struct mig_stream *st, uint8_t id, char *buf,
-		    vz_error *err)
+static int pump_out(struct mig_chan *c, struct mig_stream *st, uint8_t id, char *buf, vz_error *err)
 {
 	ssize_t n = read(st->fd, buf + 1, PUMP_CHUNK);
 
@@ -79,8 +78,9 @@ static int pump_in(struct mig_chan *c, struct mig_stream *s, size_t n, char *buf
 	if (mig_recv_header(c, &type, &len, err) < 0)
 		return -1;
 	if (type != 'S' || len < 1 || len > PUMP_CHUNK + 1)
-		return vz_fail(err, VZ_SYSTEM_ERROR, "migration channel: unexpected frame in a "
-						     "stream");
+		return vz_fail(err, VZ_SYSTEM_ERROR,
+			       "migration channel: unexpected frame in a "
+			       "stream");
 	if (mig_read_full(c, buf, len, err) < 0)
 		return -1;
 	if ((uint8_t)buf[0] >= n)
@@ -153,7 +153,7 @@ int mig_pump(struct mig_chan *c, struct mig_stream *s, size_t n, vz_error *err)
 		}
 		/* Read what the peer sent before writing more: both sides
 		 * blocked writing to a full ssh channel would never wake. */
-		for (int k = 0; p[0].revents && k < 64; k++) {
+		for (int k = 0; p[0].revents && k < 64 && !all_ended(s, n); k++) {
 			if (pump_in(c, s, n, buf, err) < 0)
 				return -1;
 			p[0] = (struct pollfd){.fd = c->in, .events = POLLIN};

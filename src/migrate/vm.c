@@ -74,8 +74,7 @@ static void streams_close(struct mig_stream *s, size_t n)
 
 /* ---- destination --------------------------------------------------- */
 
-int mig_vm_prepare_in(const struct vz_global_conf *g, const char *ctid, json_t *msg,
-		      vz_error *err)
+int mig_vm_prepare_in(const struct vz_global_conf *g, const char *ctid, json_t *msg, vz_error *err)
 {
 	json_int_t bytes = json_integer_value(json_object_get(msg, "disk_bytes"));
 	cleanup_free char *nbd = NULL;
@@ -213,9 +212,10 @@ int mig_vm_send_online(struct mig_vm_send *v, vz_error *err)
 	if (disk_bytes(v->g, v->ctid, &bytes, err) < 0)
 		return -1;
 	say(v, "Preparing the VM at the destination (incoming QEMU, NBD export)");
-	if (mig_send_json(v->chan, json_pack("{s:s, s:I}", "op", "vm_prepare", "disk_bytes",
-					     (json_int_t)bytes),
-			  err) < 0 ||
+	if (mig_send_json(
+		v->chan,
+		json_pack("{s:s, s:I}", "op", "vm_prepare", "disk_bytes", (json_int_t)bytes),
+		err) < 0 ||
 	    mig_expect_ok(v->chan, NULL, err) < 0)
 		return -1;
 	stage(v, "prepare", t0);
