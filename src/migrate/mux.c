@@ -77,6 +77,15 @@ static int pump_in(struct mig_chan *c, struct mig_stream *s, size_t n, char *buf
 
 	if (mig_recv_header(c, &type, &len, err) < 0)
 		return -1;
+	if (type == 'J') {
+		/* The peer gave up (an error reply): that is the cause to report. */
+		json_t *m = NULL;
+		if (mig_recv_json_payload(c, len, &m, err) < 0)
+			return -1;
+		mig_reply_error(c, m, err);
+		json_decref(m);
+		return -1;
+	}
 	if (type != 'S' || len < 1 || len > PUMP_CHUNK + 1)
 		return vz_fail(err, VZ_SYSTEM_ERROR,
 			       "migration channel: unexpected frame in a "

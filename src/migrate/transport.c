@@ -78,7 +78,7 @@ int mig_recv_header(struct mig_chan *c, char *ret_type, uint32_t *ret_len, vz_er
 	return 0;
 }
 
-static int recv_json_payload(struct mig_chan *c, uint32_t len, json_t **ret, vz_error *err)
+int mig_recv_json_payload(struct mig_chan *c, uint32_t len, json_t **ret, vz_error *err)
 {
 	cleanup_free char *buf = vz_xcalloc(1, len + 1);
 	json_error_t je;
@@ -110,7 +110,17 @@ int mig_recv_json(struct mig_chan *c, json_t **ret, vz_error *err)
 		return -1;
 	if (type != 'J')
 		return chan_fail(err, "unexpected data frame");
-	return recv_json_payload(c, len, ret, err);
+	return mig_recv_json_payload(c, len, ret, err);
+}
+
+int mig_reply_error(struct mig_chan *c, json_t *m, vz_error *err)
+{
+	const char *e = json_string_value(json_object_get(m, "error"));
+	int code = (int)json_integer_value(json_object_get(m, "code"));
+
+	c->peer_failed = true;
+	return vz_fail(err, code ? code : VZ_SYSTEM_ERROR, "destination: %s",
+		       e ? e : "unknown error");
 }
 
 int mig_expect_ok(struct mig_chan *c, json_t **ret, vz_error *err)
@@ -120,10 +130,7 @@ int mig_expect_ok(struct mig_chan *c, json_t **ret, vz_error *err)
 	if (mig_recv_json(c, &m, err) < 0)
 		return -1;
 	if (!json_is_true(json_object_get(m, "ok"))) {
-		const char *e = json_string_value(json_object_get(m, "error"));
-		int code = (int)json_integer_value(json_object_get(m, "code"));
-		vz_fail(err, code ? code : VZ_SYSTEM_ERROR, "destination: %s",
-			e ? e : "unknown error");
+		mig_reply_error(c, m, err);
 		json_decref(m);
 		return -1;
 	}
@@ -228,7 +235,7 @@ int mig_recv_cmd_input(struct mig_chan *c, char *const argv[], vz_error *err)
 			break;
 		}
 		if (type == 'E') {
-			rc = recv_json_payload(c, len, &end, err);
+			rc = mig_recv_json_payload(c, len, &end, err);
 			break;
 		}
 		if (type != 'D' || mig_read_full(c, buf, len, err) < 0) {

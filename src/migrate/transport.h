@@ -26,6 +26,7 @@ struct mig_chan {
 	pid_t ssh;	/* the ssh process on the source, 0 on the destination */
 	int timeout_ms; /* for each read; a dead peer is noticed */
 	uint64_t sent;	/* data bytes sent, for progress */
+	bool peer_failed; /* the last error is the peer's {"ok": false} reply */
 	void (*progress)(void *data, const char *msg);
 	void *pdata;
 };
@@ -39,6 +40,9 @@ void mig_chan_close(struct mig_chan *c);
 int mig_read_full(struct mig_chan *c, void *buf, size_t len, vz_error *err);
 int mig_send_frame(struct mig_chan *c, char type, const void *data, size_t len, vz_error *err);
 int mig_recv_header(struct mig_chan *c, char *ret_type, uint32_t *ret_len, vz_error *err);
+int mig_recv_json_payload(struct mig_chan *c, uint32_t len, json_t **ret, vz_error *err);
+/* The peer's {"ok": false, "code", "error"} reply @m as @err; returns -1. */
+int mig_reply_error(struct mig_chan *c, json_t *m, vz_error *err);
 
 /* One byte stream carried over the channel by mig_pump: a local socket
  * whose bytes go to the peer's stream of the same index and back. */

@@ -129,13 +129,15 @@ static void *pump_main(void *data)
 	return NULL;
 }
 
-/* Stop the pump (if it still runs) and collect its result. */
+/* Stop the pump (if it still runs) and collect its result: its error,
+ * or on @abort the destination's own error reply when that is what ended
+ * it (it explains why QEMU's side failed). */
 static int pump_stop(struct pump_thread *p, bool abort, vz_error *err)
 {
 	if (abort)
 		shutdown(p->chan->in, SHUT_RDWR);
 	pthread_join(p->tid, NULL);
-	if (!abort && p->rc < 0) {
+	if (p->rc < 0 && (!abort || p->chan->peer_failed)) {
 		*err = p->err;
 		return -1;
 	}
@@ -200,7 +202,7 @@ static int mirror_and_migrate(struct mig_vm_send *v, vz_error *err)
 		v->source_gone = true;
 	/* After success the pump ends by itself once both QEMUs closed the
 	 * streams; before it, the channel is torn down under it. */
-	rc = pump_stop(&p, rc < 0, rc < 0 ? NULL : err) < 0 || rc < 0 ? -1 : 0;
+	rc = pump_stop(&p, rc < 0, err) < 0 || rc < 0 ? -1 : 0;
 	unlink(fwd);
 	return rc;
 }

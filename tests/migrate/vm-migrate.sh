@@ -8,6 +8,7 @@
 # removes the incoming VM).  Then online A -> B: the counter goes on there,
 # the disk came along, A holds nothing.  Last offline B -> A (stop, sparse
 # image copy, boot).  Two guest boots plus the copies (~45 s with TCG).
+# VZ_LONG_TESTS=1 adds a failure after the hand-over (a third boot).
 . "$(dirname "$0")/../integration/lib.sh"
 . "$(dirname "$0")/lib-migrate.sh"
 require_root
@@ -20,7 +21,7 @@ FAULT_B=fail:vm_stream
 two_hosts
 ln -s "$VM_KIT" "$ROOT_A/template/vm"
 ln -s "$VM_KIT" "$ROOT_B/template/vm"
-plan 25
+if [ -n "${VZ_LONG_TESTS:-}" ]; then plan 30; else plan 26; fi
 CT=7301
 
 # count CTID: the guest's counter, through the guest agent.
@@ -44,9 +45,9 @@ check "... and nothing changed on B" test ! -e "$ROOT_B/conf/$CT.conf"
 # B fails with its incoming QEMU prepared and the image made
 before=$(on_a count $CT)
 check_rc 3 "B fails at vm_stream: the migration fails" on_a vzctl migrate $CT "$SUBNET.252" --online
+check "... naming B's error" contains "$OUT" "destination: injected failure at vm_stream"
 check "... the VM still runs on A, same QEMU" test "$(on_a ct_init_pid $CT)" = "$qemu_a"
 check "... not paused: counting on ($before -> more)" counting A $CT "$before"
-diag "$(echo "$OUT" | tail -n 2)"
 check "... nothing of it left on B" wait_for 10 vm_gone "$ROOT_B"
 
 # B's vzd dies with the incoming QEMU running; its restart cleans up
@@ -70,6 +71,18 @@ check_rc 0 "B: the disk came along (cold page cache)" on_b vzctl exec2 $CT \
 check "... same busybox, and the file written on A" test "$OUT" = "$(md5sum </bin/busybox | cut -d' ' -f1)  /bin/busybox
 from-a"
 check "B: the config follows B's paths" grep -q "VE_PRIVATE=\"$ROOT_B/private/$CT\"" "$ROOT_B/conf/$CT.conf"
+
+# VZ_LONG_TESTS=1: A fails the commit, after B's QEMU handed the guest over:
+# B boots the VM again from its disk (its RAM state is gone) and A holds nothing.
+if [ -n "${VZ_LONG_TESTS:-}" ]; then
+	ROOT=$ROOT_A host_vzd "$NS_A" VZ_MIGRATE_FAULT=fail:commit
+	check_rc 3 "long: A fails the commit: the migration B -> A fails" on_b vzctl migrate $CT "$SUBNET.251" --online
+	diag "$(echo "$OUT" | tail -n 2)"
+	check "long: B booted the VM again" contains "$(on_b vzctl status $CT)" "running"
+	check_rc 0 "long: ... from its disk" on_b vzctl exec2 $CT 'cat /root/mark'
+	check "long: nothing of it on A" wait_for 10 vm_gone "$ROOT_A"
+	ROOT=$ROOT_A host_vzd "$NS_A"
+fi
 
 # offline B -> A: stopped, the image copied sparse, started there
 check_rc 0 "offline migration B -> A" on_b vzctl migrate $CT "$SUBNET.251" --timings
