@@ -6,7 +6,8 @@
 # (VZ_MIGRATE_FAULT=fail:vm_stream): the VM runs on A as before, counting,
 # and B holds nothing; the same when B's vzd is killed there (its restart
 # removes the incoming VM).  Then online A -> B: the counter goes on there,
-# the disk came along, A holds nothing.  Last offline B -> A (stop, sparse
+# the disk came along, A holds nothing, and a client pinging the guest
+# through its tap (anti-spoofing rules as for any NIC) reaches it on B.  Last offline B -> A (stop, sparse
 # image copy, boot).  Two guest boots plus the copies (~45 s with TCG).
 # VZ_LONG_TESTS=1 adds a failure after the hand-over (a third boot).
 . "$(dirname "$0")/../integration/lib.sh"
@@ -16,12 +17,16 @@ command -v qemu-system-x86_64 >/dev/null || skip_all "qemu-system-x86_64 not ins
 [ -x /usr/sbin/qemu-ga ] || skip_all "qemu-ga not installed (apt-get install qemu-guest-agent)"
 ensure_template busybox || skip_all "cannot build the busybox template"
 ensure_vm_kit || skip_all "cannot build the VM kit: $(tail -n1 "$VZ_BUILDDIR/tests/vmkit.log")"
-VZ_EXTRA_CONF='VM_PROBE_TIMEOUT="8"'
+# The VM's NIC: a tap on each host's br0 (vz leaves an existing bridge as
+# it is), the guest at $SUBNET.7/24, the client at $SUBNET.9 pings it.
+VZ_EXTRA_CONF="VM_PROBE_TIMEOUT=\"8\"
+VZ_BRIDGE=\"br0\"
+BRIDGE_ADDRESS=\"$SUBNET.1/24\""
 FAULT_B=fail:vm_stream
 two_hosts
 ln -s "$VM_KIT" "$ROOT_A/template/vm"
 ln -s "$VM_KIT" "$ROOT_B/template/vm"
-if [ -n "${VZ_LONG_TESTS:-}" ]; then plan 30; else plan 26; fi
+if [ -n "${VZ_LONG_TESTS:-}" ]; then plan 34; else plan 30; fi
 CT=7301
 
 # count CTID: the guest's counter, through the guest agent.
@@ -33,11 +38,14 @@ export CONF_A CONF_B
 vm_gone() { host_clean "$1" $CT && [ ! -e "$1/run/$CT.vm/qemu.pid" ] && ! pgrep -f "$1/run/$CT.vm" >/dev/null; }
 
 check_rc 0 "A: create the VM" on_a vzctl create $CT --vmtype vm --ostemplate busybox --diskspace 128M
+on_a vzctl set $CT --ipadd "$SUBNET.7" --save >/dev/null
 check_rc 0 "A: start it" on_a vzctl start $CT
 check_rc 0 "A: start a counter in the guest" on_a vzctl exec $CT \
 	'echo from-a > /root/mark; (i=0; while :; do i=$((i+1)); echo $i > /tmp/count; sleep 0.2; done) </dev/null >/dev/null 2>&1 &'
-sleep 1
 qemu_a=$(on_a ct_init_pid $CT)
+# client_ping: the client reaches the guest (a few tries: ARP, a loaded host).
+client_ping() { ip netns exec "$NS_C" ping -c 1 -W 1 "$SUBNET.7" >/dev/null 2>&1 || ip netns exec "$NS_C" ping -c 3 -W 2 "$SUBNET.7" >/dev/null 2>&1; }
+check "the client pings the guest on A" wait_for 20 client_ping
 
 check_rc 0 "dry run: no blockers" on_a vzctl migrate $CT "$SUBNET.252" --online --dry-run
 check "... and nothing changed on B" test ! -e "$ROOT_B/conf/$CT.conf"
@@ -60,12 +68,22 @@ check "... B's restarted vzd removed the incoming QEMU and VM" wait_for 10 vm_go
 # online A -> B
 before=$(on_a count $CT)
 t0=$(date +%s%N)
+ip netns exec "$NS_C" ping -i 0.1 -W 1 "$SUBNET.7" >"$ROOT_A/ping.out" 2>&1 &
+pinger=$!
+at_exit "kill $pinger 2>/dev/null"
 check_rc 0 "online migration A -> B" on_a vzctl migrate $CT "$SUBNET.252" --online --timings
 diag "$(echo "$OUT" | grep -iA10 timings) (wall $((($(date +%s%N) - t0) / 1000000)) ms)"
 check "... the report names the stages and the downtime" sh -c "echo '$OUT' | grep -q mirror_migrate && echo '$OUT' | grep -qi frozen"
 check "B: the VM runs" contains "$(on_b vzctl status $CT)" "running"
+check "B: its tap is on B's bridge" ip netns exec "$NS_B" sh -c "ip link show master br0 | grep -q 'vz${CT}t0'"
+sleep 2
+kill -INT $pinger 2>/dev/null
+wait $pinger 2>/dev/null
+diag "client's ping through the migration: $(grep -E 'transmitted|rtt' "$ROOT_A/ping.out" | tr '\n' ' ')"
+check "the client pings the guest on B (the switch learnt the move)" client_ping
 check "B: the counter goes on from where it was ($before -> more)" counting B $CT "$before"
 check "A: QEMU gone, nothing of the VM left" vm_gone "$ROOT_A"
+check "A: its tap is gone" sh -c "! ip netns exec $NS_A ip link show vz${CT}t0 >/dev/null 2>&1"
 check_rc 0 "B: the disk came along (cold page cache)" on_b vzctl exec2 $CT \
 	'sync; echo 3 > /proc/sys/vm/drop_caches; md5sum /bin/busybox; cat /root/mark'
 check "... same busybox, and the file written on A" test "$OUT" = "$(md5sum </bin/busybox | cut -d' ' -f1)  /bin/busybox
