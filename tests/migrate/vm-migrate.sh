@@ -7,8 +7,9 @@
 # and B holds nothing; the same when B's vzd is killed there (its restart
 # removes the incoming VM).  Then online A -> B: the counter goes on there,
 # the disk came along, A holds nothing, and a client pinging the guest
-# through its tap (anti-spoofing rules as for any NIC) reaches it on B.  Last offline B -> A (stop, sparse
-# image copy, boot).  Two guest boots plus the copies (~45 s with TCG).
+# through its tap (anti-spoofing rules as for any NIC) reaches it on B.
+# Last offline B -> A (stop, sparse image copy, boot).  Two guest boots
+# plus the copies (~30 s with TCG).
 # VZ_LONG_TESTS=1 adds a failure after the hand-over (a third boot).
 . "$(dirname "$0")/../integration/lib.sh"
 . "$(dirname "$0")/lib-migrate.sh"
@@ -26,7 +27,7 @@ FAULT_B=fail:vm_stream
 two_hosts
 ln -s "$VM_KIT" "$ROOT_A/template/vm"
 ln -s "$VM_KIT" "$ROOT_B/template/vm"
-if [ -n "${VZ_LONG_TESTS:-}" ]; then plan 34; else plan 30; fi
+if [ -n "${VZ_LONG_TESTS:-}" ]; then plan 36; else plan 32; fi
 CT=7301
 
 # count CTID: the guest's counter, through the guest agent.
@@ -49,6 +50,10 @@ check "the client pings the guest on A" wait_for 20 client_ping
 
 check_rc 0 "dry run: no blockers" on_a vzctl migrate $CT "$SUBNET.252" --online --dry-run
 check "... and nothing changed on B" test ! -e "$ROOT_B/conf/$CT.conf"
+mv "$ROOT_B/template/vm" "$ROOT_B/template/vm.off"
+check_rc 21 "dry run: B without the VM kit is a blocker" on_a vzctl migrate $CT "$SUBNET.252" --online --dry-run
+check "... named" contains "$OUT" "destination: no VM kit"
+mv "$ROOT_B/template/vm.off" "$ROOT_B/template/vm"
 
 # B fails with its incoming QEMU prepared and the image made
 before=$(on_a count $CT)
