@@ -23,6 +23,8 @@ struct mig_vm_send {
 	bool source_gone;     /* out: the source QEMU quit (migration completed) */
 };
 
+/* Source: refuse what online VM migration cannot do (a suspended guest). */
+int mig_vm_check_online(const struct vz_global_conf *g, const char *ctid, vz_error *err);
 /* Source: prepare the destination, mirror the disk and migrate the running
  * VM; on success it runs only at the destination (not yet committed).  On
  * a failure before the migration completed the VM runs here as before. */

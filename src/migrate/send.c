@@ -290,6 +290,9 @@ static int check_source(struct sender *s, bool *ret_running, vz_error *err)
 	if (s->o->online && !st.running && !s->o->dry_run)
 		return vz_fail(err, VZ_VE_NOT_RUNNING,
 			       "online migration needs a running container");
+	if (vz_conf_is_vm(c) && s->o->online && st.running &&
+	    mig_vm_check_online(s->g, s->ctid, err) < 0)
+		return -1;
 	s->private_dir = vz_xstrdup(c->ve_private);
 	s->vm = vz_conf_is_vm(c);
 	*ret_running = st.running;

@@ -207,6 +207,21 @@ static int mirror_and_migrate(struct mig_vm_send *v, vz_error *err)
 	return rc;
 }
 
+int mig_vm_check_online(const struct vz_global_conf *g, const char *ctid, vz_error *err)
+{
+	struct vz_vm_info info;
+
+	if (vz_vm_info(g, ctid, &info, err) < 0)
+		return -1;
+	/* The destination would take over a paused guest and keep it paused,
+	 * which the hand-over cannot tell from a guest that failed to resume. */
+	if (info.paused)
+		return vz_fail(err, VZ_INVALID_PARAMETER_VALUE,
+			       "VM %s is suspended: resume it (vzctl resume) or migrate it offline",
+			       ctid);
+	return 0;
+}
+
 int mig_vm_send_online(struct mig_vm_send *v, vz_error *err)
 {
 	uint64_t bytes = 0, t0 = vz_now_ms();

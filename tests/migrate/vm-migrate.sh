@@ -27,7 +27,7 @@ FAULT_B=fail:vm_stream
 two_hosts
 ln -s "$VM_KIT" "$ROOT_A/template/vm"
 ln -s "$VM_KIT" "$ROOT_B/template/vm"
-if [ -n "${VZ_LONG_TESTS:-}" ]; then plan 36; else plan 32; fi
+if [ -n "${VZ_LONG_TESTS:-}" ]; then plan 38; else plan 34; fi
 CT=7301
 
 # count CTID: the guest's counter, through the guest agent.
@@ -69,6 +69,11 @@ check_rc 3 "B's vzd killed at vm_stream: the migration fails" on_a vzctl migrate
 check "... the VM still runs on A, same QEMU" test "$(on_a ct_init_pid $CT)" = "$qemu_a"
 ROOT=$ROOT_B VZ_CONF=$CONF_B host_vzd "$NS_B"
 check "... B's restarted vzd removed the incoming QEMU and VM" wait_for 10 vm_gone "$ROOT_B"
+
+on_a vzctl suspend $CT >/dev/null
+check_rc 21 "a suspended VM is refused for online migration" on_a vzctl migrate $CT "$SUBNET.252" --online
+check "... saying so, and B is untouched" sh -c "echo '$OUT' | grep -q 'is suspended' && [ ! -e '$ROOT_B/conf/$CT.conf' ]"
+on_a vzctl resume $CT >/dev/null
 
 # online A -> B
 before=$(on_a count $CT)
