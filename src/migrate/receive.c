@@ -345,8 +345,7 @@ static int serve(struct receiver *r, void (*started)(void *, const char *), void
 			rc = mig_vm_stream_in(&r->chan, r->g, r->ctid, err);
 			if (rc == 0 && started)
 				started(data, r->ctid);
-		}
-		else if (!strcmp(op, "start") || !strcmp(op, "restore") || !strcmp(op, "finish")) {
+		} else if (!strcmp(op, "start") || !strcmp(op, "restore") || !strcmp(op, "finish")) {
 			rc = on_bringup(r, op, err);
 			if (rc == 0 && started && strcmp(op, "finish"))
 				started(data, r->ctid);
