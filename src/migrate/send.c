@@ -290,6 +290,13 @@ static int check_source(struct sender *s, bool *ret_running, vz_error *err)
 	if (s->o->online && !st.running && !s->o->dry_run)
 		return vz_fail(err, VZ_VE_NOT_RUNNING,
 			       "online migration needs a running container");
+	/* A VM's MACs derive from its CTID: under a new one the migrated guest
+	 * would keep the old MAC behind taps filtered for the new. */
+	if (vz_conf_is_vm(c) && s->o->online && s->o->new_id && strcmp(s->o->new_id, s->ctid))
+		return vz_fail(err, VZ_INVALID_PARAMETER_VALUE,
+			       "VM %s: --new-id needs an offline migration (its MACs follow the "
+			       "CTID)",
+			       s->ctid);
 	if (vz_conf_is_vm(c) && s->o->online && st.running &&
 	    mig_vm_check_online(s->g, s->ctid, err) < 0)
 		return -1;

@@ -27,7 +27,7 @@ FAULT_B=fail:vm_stream
 two_hosts
 ln -s "$VM_KIT" "$ROOT_A/template/vm"
 ln -s "$VM_KIT" "$ROOT_B/template/vm"
-if [ -n "${VZ_LONG_TESTS:-}" ]; then plan 38; else plan 34; fi
+if [ -n "${VZ_LONG_TESTS:-}" ]; then plan 39; else plan 35; fi
 CT=7301
 
 # count CTID: the guest's counter, through the guest agent.
@@ -74,6 +74,7 @@ on_a vzctl suspend $CT >/dev/null
 check_rc 21 "a suspended VM is refused for online migration" on_a vzctl migrate $CT "$SUBNET.252" --online
 check "... saying so, and B is untouched" sh -c "echo '$OUT' | grep -q 'is suspended' && [ ! -e '$ROOT_B/conf/$CT.conf' ]"
 on_a vzctl resume $CT >/dev/null
+check_rc 21 "online with --new-id is refused (the MAC follows the CTID)" on_a vzctl migrate $CT "$SUBNET.252" --online --new-id 7302
 
 # online A -> B
 before=$(on_a count $CT)
