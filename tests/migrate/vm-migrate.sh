@@ -25,6 +25,12 @@ VZ_BRIDGE=\"br0\"
 BRIDGE_ADDRESS=\"$SUBNET.1/24\""
 FAULT_B=fail:vm_stream
 two_hosts
+# Fixed bridge MACs, as vz gives its own bridges: a bridge otherwise takes
+# its lowest port's MAC, so a VM tap coming and going changes it, and the
+# other host's cached ARP entry sends to a MAC nobody has for seconds (ssh
+# between the hosts then timed out).
+ip -n "$NS_A" link set br0 address 02:00:00:00:72:51 &&
+	ip -n "$NS_B" link set br0 address 02:00:00:00:72:52 || skip_all "cannot set the bridges' MACs"
 ln -s "$VM_KIT" "$ROOT_A/template/vm"
 ln -s "$VM_KIT" "$ROOT_B/template/vm"
 if [ -n "${VZ_LONG_TESTS:-}" ]; then plan 39; else plan 35; fi
@@ -82,15 +88,7 @@ t0=$(date +%s%N)
 ip netns exec "$NS_C" ping -i 0.1 -W 1 "$SUBNET.7" >"$ROOT_A/ping.out" 2>&1 &
 pinger=$!
 at_exit "kill $pinger 2>/dev/null"
-# migrate_ab: the migration, retried once when ssh could not even connect
-# (seen once on a loaded machine; nothing of the VM's path had run yet).
-migrate_ab() {
-	_o=$(on_a vzctl migrate $CT "$SUBNET.252" --online --timings 2>&1) && { echo "$_o"; return 0; }
-	contains "$_o" "Connecting to the destination" && ! contains "$_o" "Preparing the VM" || { echo "$_o"; return 1; }
-	echo "# ssh did not connect, retrying: $(echo "$_o" | tail -n 1)"
-	on_a vzctl migrate $CT "$SUBNET.252" --online --timings
-}
-check_rc 0 "online migration A -> B" migrate_ab
+check_rc 0 "online migration A -> B" on_a vzctl migrate $CT "$SUBNET.252" --online --timings
 diag "$(echo "$OUT" | grep -iA10 timings) (wall $((($(date +%s%N) - t0) / 1000000)) ms)"
 check "... the report names the stages and the downtime" sh -c "echo '$OUT' | grep -q mirror_migrate && echo '$OUT' | grep -qi frozen"
 check "B: the VM runs" contains "$(on_b vzctl status $CT)" "running"
