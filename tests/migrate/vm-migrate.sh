@@ -9,7 +9,7 @@
 # the disk came along, A holds nothing, and a client pinging the guest
 # through its tap (anti-spoofing rules as for any NIC) reaches it on B.
 # Last offline B -> A (stop, sparse image copy, boot).  Two guest boots
-# plus the copies (~30 s with TCG).
+# plus the copies (~40 s with TCG).
 # VZ_LONG_TESTS=1 adds a failure after the hand-over (a third boot).
 . "$(dirname "$0")/../integration/lib.sh"
 . "$(dirname "$0")/lib-migrate.sh"
