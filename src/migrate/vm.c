@@ -129,6 +129,17 @@ static void *pump_main(void *data)
 	return NULL;
 }
 
+static int pump_start(struct pump_thread *p, vz_error *err)
+{
+	int e = pthread_create(&p->tid, NULL, pump_main, p);
+
+	if (e != 0) {
+		errno = e;
+		return vz_fail_errno(err, VZ_RESOURCE_ERROR, "start the stream pump thread");
+	}
+	return 0;
+}
+
 /* Stop the pump (if it still runs) and collect its result: its error,
  * or on @abort the destination's own error reply when that is what ended
  * it (it explains why QEMU's side failed). */
@@ -176,7 +187,8 @@ static void say(struct mig_vm_send *v, const char *msg)
 static int mirror_and_migrate(struct mig_vm_send *v, vz_error *err)
 {
 	cleanup_free char *fwd = vz_vm_run_file(v->g, v->ctid, "nbd-fwd.sock");
-	struct pump_thread p = {.chan = v->chan, .s = {{.fd = -1, .listen_fd = -1}, {.fd = -1}}};
+	struct pump_thread p = {.chan = v->chan,
+				.s = {{.fd = -1, .listen_fd = -1}, {.fd = -1, .listen_fd = -1}}};
 	int sv[2], rc;
 
 	p.s[STREAM_NBD].listen_fd = unix_socket(fwd, true, err);
@@ -188,9 +200,7 @@ static int mirror_and_migrate(struct mig_vm_send *v, vz_error *err)
 	}
 	p.s[STREAM_MIG] = (struct mig_stream){.fd = sv[0], .listen_fd = -1};
 	if (mig_send_json(v->chan, json_pack("{s:s}", "op", "vm_stream"), err) < 0 ||
-	    (errno = pthread_create(&p.tid, NULL, pump_main, &p)) != 0) {
-		if (!err->code)
-			vz_fail_errno(err, VZ_RESOURCE_ERROR, "pthread_create");
+	    pump_start(&p, err) < 0) {
 		streams_close(p.s, 2);
 		close(sv[1]);
 		unlink(fwd);
@@ -202,7 +212,8 @@ static int mirror_and_migrate(struct mig_vm_send *v, vz_error *err)
 		v->source_gone = true;
 	/* After success the pump ends by itself once both QEMUs closed the
 	 * streams; before it, the channel is torn down under it. */
-	rc = pump_stop(&p, rc < 0, err) < 0 || rc < 0 ? -1 : 0;
+	if (pump_stop(&p, rc < 0, err) < 0)
+		rc = -1;
 	unlink(fwd);
 	return rc;
 }
