@@ -21,13 +21,17 @@
 #include "config/values.h"
 #include "lib/cleanup.h"
 #include "lib/util.h"
+#include "migrate/migrate-vm.h"
 #include "migrate/migrate.h"
 #include "migrate/transport.h"
 #include "storage/storage.h"
+#include "vm/backend.h"
+#include "vm/vm.h"
 
 /* Failure injection for the tests (VZ_MIGRATE_FAULT in vzd's environment):
  * "kill:OP" kills vzd, "fail:OP" fails and "sleep:OP" stalls 5 s when
- * request OP (hello, fs, images, start, restore, commit) arrives. */
+ * request OP (hello, fs, images, start, restore, vm_prepare, vm_stream,
+ * commit) arrives. */
 static int fault(const char *op, vz_error *err)
 {
 	const char *f = getenv("VZ_MIGRATE_FAULT"), *colon = f ? strchr(f, ':') : NULL;
@@ -105,7 +109,18 @@ static json_t *blockers(struct receiver *r, struct vz_kvfile *kv)
 	if (a && strcmp(a, u.machine))
 		json_array_append_new(
 		    b, json_sprintf("destination: architecture %s, source %s", u.machine, a));
-	if (json_is_true(json_object_get(r->hello, "online"))) {
+	if (json_is_true(json_object_get(r->hello, "vm"))) {
+		cleanup_free char *kit = vz_vm_kit_dir(r->g);
+		cleanup_free char *kernel = vz_strdup_printf("%s/vmlinuz", kit);
+		if (!r->g->qemu || access(r->g->qemu, X_OK) < 0)
+			json_array_append_new(b, json_sprintf("destination: QEMU `%s` is not "
+							      "installed",
+							      r->g->qemu ? r->g->qemu : ""));
+		if (!vz_path_exists(kernel))
+			json_array_append_new(
+			    b, json_sprintf("destination: no VM kit in `%s` (templates/vm/mkkit.sh)",
+					    kit));
+	} else if (json_is_true(json_object_get(r->hello, "online"))) {
 		struct vz_criu_info ci;
 		vz_criu_info(r->g, &ci, NULL);
 		if (!ci.version || !ci.check_ok)
@@ -234,7 +249,7 @@ static int on_bringup(struct receiver *r, const char *op, vz_error *err)
 	if (!strcmp(op, "finish"))
 		return 0;
 	if (!strcmp(op, "start"))
-		return vz_ct_start(r->g, r->ctid, err);
+		return vz_backend_get(r->g, r->ctid)->start(r->g, r->ctid, err);
 	struct vz_restore_opts ro = {.dumpdir = r->dumpdir, .stage = VZ_CPT_ALL};
 	return vz_ct_restore(r->g, r->ctid, &ro, err);
 }
@@ -247,7 +262,7 @@ static void rollback(struct receiver *r)
 	if (r->created) {
 		struct vz_stop_opts so = {.fast = true};
 		cleanup_free char *path = vz_ct_conf_path(r->g, r->ctid);
-		vz_ct_stop(r->g, r->ctid, &so, &e);
+		vz_backend_get(r->g, r->ctid)->stop(r->g, r->ctid, &so, &e);
 		if (r->keep_dst) {
 			unlink(path);
 			rename(r->private_dir, r->partial);
@@ -322,7 +337,15 @@ static int serve(struct receiver *r, void (*started)(void *, const char *), void
 			rc = on_fs(r, err);
 		else if (!strcmp(op, "images"))
 			rc = on_images(r, err);
-		else if (!strcmp(op, "start") || !strcmp(op, "restore") || !strcmp(op, "finish")) {
+		else if (!strcmp(op, "vm_prepare"))
+			rc = vz_mkdir_p(r->partial, 0755, err) < 0 || install(r, err) < 0
+				 ? -1
+				 : mig_vm_prepare_in(r->g, r->ctid, m, err);
+		else if (!strcmp(op, "vm_stream")) {
+			rc = mig_vm_stream_in(&r->chan, r->g, r->ctid, err);
+			if (rc == 0 && started)
+				started(data, r->ctid);
+		} else if (!strcmp(op, "start") || !strcmp(op, "restore") || !strcmp(op, "finish")) {
 			rc = on_bringup(r, op, err);
 			if (rc == 0 && started && strcmp(op, "finish"))
 				started(data, r->ctid);

@@ -8,6 +8,13 @@
  *              here); fs changes; images; "restore" there
  *   commit     the destination keeps it; we destroy our copy
  *
+ * A VM (vm.c): offline it is stopped and its private area (the image,
+ * sparse) copied once; online the destination prepares an incoming QEMU,
+ * the disk is mirrored over NBD and memory follows, both through the
+ * channel.  A failed online VM migration leaves the guest running here; only
+ * when the destination fails after the source QEMU handed over (the guest
+ * not resuming there) is it booted again here from its disk.
+ *
  * Until the destination acknowledges the commit, every failure (an error
  * reply, a lost link, a dead peer) aborts: the destination cleans up (it
  * does so by itself when the link drops), and the container is started
@@ -22,8 +29,11 @@
 
 #include "lib/cleanup.h"
 #include "lib/util.h"
+#include "migrate/migrate-vm.h"
 #include "migrate/migrate.h"
 #include "migrate/transport.h"
+#include "vm/backend.h"
+#include "vm/vm.h"
 
 struct sender {
 	const struct vz_global_conf *g;
@@ -34,6 +44,7 @@ struct sender {
 	uint64_t t0, stage_t0, frozen_t0, frozen_ms;
 	char *dumpdir, *snar, *private_dir;
 	bool stopped, dumped;
+	bool vm; /* a QEMU VM, not a container */
 };
 
 static void say(struct sender *s, const char *msg)
@@ -68,7 +79,7 @@ static int send_fs(struct sender *s, bool first, vz_error *err)
 	cleanup_free char *script = vz_strdup_printf(
 	    /* Files change under a running container: GNU tar says so with
 	     * status 1 in the first pass; the second pass runs frozen. */
-	    "tar -C '%s' --numeric-owner --xattrs --acls '%s' -cpf - . ; rc=$?; "
+	    "tar -C '%s' --numeric-owner --xattrs --acls --sparse '%s' -cpf - . ; rc=$?; "
 	    "[ $rc -eq 0 ] || { [ $rc -eq 1 ] && [ %d -eq 1 ]; }",
 	    s->private_dir, snar_arg, first ? 1 : 0);
 	char *argv[] = {"/bin/sh", "-c", script, NULL};
@@ -107,13 +118,14 @@ static int hello(struct sender *s, bool running, json_t **ret, vz_error *err)
 
 	if (vz_read_file(path, 1 << 20, &conf, &len, err) < 0)
 		return -1;
-	if (s->o->online)
+	if (s->o->online && !s->vm)
 		vz_criu_info(s->g, &ci, NULL);
 	m = json_pack("{s:s, s:i, s:s, s:s, s:s, s:b, s:b, s:b, s:s?, s:b}", "op", "hello", "v", 1,
 		      "ctid", s->ctid, "new_id", s->o->new_id ? s->o->new_id : s->ctid, "conf",
 		      conf, "online", s->o->online, "running", running, "dry_run", s->o->dry_run,
 		      "criu", ci.version, "keep_dst", s->o->keep_dst);
 	json_object_set_new(m, "arch", json_string(arch()));
+	json_object_set_new(m, "vm", json_boolean(s->vm));
 	vz_criu_info_free(&ci);
 	if (mig_send_json(&s->chan, m, err) < 0)
 		return -1;
@@ -135,6 +147,8 @@ static void local_blockers(struct sender *s, bool running, json_t *blockers)
 						  "(online migration needs a running container)"));
 		return;
 	}
+	if (s->vm)
+		return; /* QEMU migrates any running guest; the destination checks its QEMU */
 	vz_criu_info(s->g, &ci, NULL);
 	if (!ci.version || !ci.check_ok) {
 		json_array_append_new(
@@ -165,14 +179,35 @@ static int dry_run(struct sender *s, bool running, json_t *reply, json_t *report
 		       json_array_size(blockers));
 }
 
+static int transfer_vm_online(struct sender *s, vz_error *err)
+{
+	struct mig_vm_send v = {.g = s->g,
+				.ctid = s->ctid,
+				.chan = &s->chan,
+				.stages = s->stages,
+				.progress = s->o->progress,
+				.pdata = s->o->pdata};
+	int rc = mig_vm_send_online(&v, err);
+
+	/* From here a failure can only boot the guest again from its disk. */
+	s->stopped = v.source_gone;
+	s->frozen_ms = v.downtime_ms;
+	return rc;
+}
+
 static int transfer(struct sender *s, bool running, vz_error *err)
 {
 	struct vz_stop_opts so = {.fast = false, .timeout_s = -1};
 
-	stage_begin(s, "Copying the private area");
-	if (send_fs(s, true, err) < 0)
-		return -1;
-	stage_end(s, "fs_copy");
+	if (s->vm && s->o->online && running)
+		return transfer_vm_online(s, err);
+	/* A running VM's image changes as a whole: copy it once, stopped. */
+	if (!(s->vm && running)) {
+		stage_begin(s, "Copying the private area");
+		if (send_fs(s, true, err) < 0)
+			return -1;
+		stage_end(s, "fs_copy");
+	}
 	if (!running) {
 		stage_begin(s, "Registering the container at the destination");
 		if (request(s, "finish", NULL, err) < 0)
@@ -190,7 +225,7 @@ static int transfer(struct sender *s, bool running, vz_error *err)
 		stage_end(s, "dump");
 	} else {
 		stage_begin(s, "Stopping the container");
-		if (vz_ct_stop(s->g, s->ctid, &so, err) < 0)
+		if (vz_backend_get(s->g, s->ctid)->stop(s->g, s->ctid, &so, err) < 0)
 			return -1;
 		s->stopped = true;
 		stage_end(s, "stop");
@@ -228,7 +263,7 @@ static void recover(struct sender *s, bool running)
 			say(s, e.msg);
 	} else if (s->stopped && running) {
 		say(s, "Migration failed: starting the container on the source again");
-		if (vz_ct_start(s->g, s->ctid, &e) < 0)
+		if (vz_backend_get(s->g, s->ctid)->start(s->g, s->ctid, &e) < 0)
 			say(s, e.msg);
 	}
 }
@@ -255,7 +290,18 @@ static int check_source(struct sender *s, bool *ret_running, vz_error *err)
 	if (s->o->online && !st.running && !s->o->dry_run)
 		return vz_fail(err, VZ_VE_NOT_RUNNING,
 			       "online migration needs a running container");
+	/* A VM's MACs derive from its CTID: under a new one the migrated guest
+	 * would keep the old MAC behind taps filtered for the new. */
+	if (vz_conf_is_vm(c) && s->o->online && s->o->new_id && strcmp(s->o->new_id, s->ctid))
+		return vz_fail(err, VZ_INVALID_PARAMETER_VALUE,
+			       "VM %s: --new-id needs an offline migration (its MACs follow the "
+			       "CTID)",
+			       s->ctid);
+	if (vz_conf_is_vm(c) && s->o->online && st.running &&
+	    mig_vm_check_online(s->g, s->ctid, err) < 0)
+		return -1;
 	s->private_dir = vz_xstrdup(c->ve_private);
+	s->vm = vz_conf_is_vm(c);
 	*ret_running = st.running;
 	return 0;
 }
@@ -282,6 +328,10 @@ int vz_ct_migrate(const struct vz_global_conf *g, const char *ctid, const struct
 			    json_string(o->online ? "stop-and-copy" : "none (offline)"));
 	if (check_source(&s, &running, err) < 0 || vz_mkdir_p(g->dump_dir, 0700, err) < 0)
 		goto out;
+	if (s.vm)
+		json_object_set_new(report, "memory",
+				    json_string(o->online ? "QEMU pre-copy, disk by block mirror"
+							  : "none (offline)"));
 	stage_begin(&s, "Connecting to the destination");
 	if (mig_chan_ssh(&s.chan, g->migrate_ssh, o->dest, err) < 0 ||
 	    hello(&s, running, &reply, err) < 0)
@@ -304,7 +354,8 @@ int vz_ct_migrate(const struct vz_global_conf *g, const char *ctid, const struct
 	{
 		vz_error e = {0};
 		if (running && !s.stopped && !s.dumped)
-			vz_ct_stop(g, ctid, &(struct vz_stop_opts){.fast = true}, &e);
+			vz_backend_get(g, ctid)->stop(g, ctid, &(struct vz_stop_opts){.fast = true},
+						      &e);
 		if (vz_ct_destroy(g, ctid, &e) < 0)
 			say(&s, e.msg);
 	}

@@ -26,7 +26,7 @@ static int chan_fail(vz_error *err, const char *what)
 }
 
 /* Read exactly @len bytes, waiting at most the channel timeout for each. */
-static int read_full(struct mig_chan *c, void *buf, size_t len, vz_error *err)
+int mig_read_full(struct mig_chan *c, void *buf, size_t len, vz_error *err)
 {
 	size_t got = 0;
 
@@ -50,7 +50,7 @@ static int read_full(struct mig_chan *c, void *buf, size_t len, vz_error *err)
 	return 0;
 }
 
-static int send_frame(struct mig_chan *c, char type, const void *data, size_t len, vz_error *err)
+int mig_send_frame(struct mig_chan *c, char type, const void *data, size_t len, vz_error *err)
 {
 	unsigned char hdr[5] = {(unsigned char)type};
 	uint32_t be = htonl((uint32_t)len);
@@ -63,27 +63,27 @@ static int send_frame(struct mig_chan *c, char type, const void *data, size_t le
 }
 
 /* Next frame header; the payload is left to the caller. */
-static int recv_header(struct mig_chan *c, char *ret_type, uint32_t *ret_len, vz_error *err)
+int mig_recv_header(struct mig_chan *c, char *ret_type, uint32_t *ret_len, vz_error *err)
 {
 	unsigned char hdr[5];
 	uint32_t be;
 
-	if (read_full(c, hdr, 5, err) < 0)
+	if (mig_read_full(c, hdr, 5, err) < 0)
 		return -1;
 	memcpy(&be, hdr + 1, 4);
 	*ret_type = (char)hdr[0];
 	*ret_len = ntohl(be);
-	if (!strchr("JDE", *ret_type) || *ret_len > MIG_FRAME_MAX)
+	if (!strchr("JDES", *ret_type) || *ret_len > MIG_FRAME_MAX)
 		return chan_fail(err, "malformed frame (is the peer a vz receiver?)");
 	return 0;
 }
 
-static int recv_json_payload(struct mig_chan *c, uint32_t len, json_t **ret, vz_error *err)
+int mig_recv_json_payload(struct mig_chan *c, uint32_t len, json_t **ret, vz_error *err)
 {
 	cleanup_free char *buf = vz_xcalloc(1, len + 1);
 	json_error_t je;
 
-	if (read_full(c, buf, len, err) < 0)
+	if (mig_read_full(c, buf, len, err) < 0)
 		return -1;
 	*ret = json_loadb(buf, len, 0, &je);
 	if (!*ret || !json_is_object(*ret))
@@ -97,7 +97,7 @@ int mig_send_json(struct mig_chan *c, json_t *msg, vz_error *err)
 	int rc;
 
 	json_decref(msg);
-	rc = send_frame(c, 'J', s, strlen(s), err);
+	rc = mig_send_frame(c, 'J', s, strlen(s), err);
 	return rc;
 }
 
@@ -106,11 +106,21 @@ int mig_recv_json(struct mig_chan *c, json_t **ret, vz_error *err)
 	char type;
 	uint32_t len;
 
-	if (recv_header(c, &type, &len, err) < 0)
+	if (mig_recv_header(c, &type, &len, err) < 0)
 		return -1;
 	if (type != 'J')
 		return chan_fail(err, "unexpected data frame");
-	return recv_json_payload(c, len, ret, err);
+	return mig_recv_json_payload(c, len, ret, err);
+}
+
+int mig_reply_error(struct mig_chan *c, json_t *m, vz_error *err)
+{
+	const char *e = json_string_value(json_object_get(m, "error"));
+	int code = (int)json_integer_value(json_object_get(m, "code"));
+
+	c->peer_failed = true;
+	return vz_fail(err, code ? code : VZ_SYSTEM_ERROR, "destination: %s",
+		       e ? e : "unknown error");
 }
 
 int mig_expect_ok(struct mig_chan *c, json_t **ret, vz_error *err)
@@ -120,10 +130,7 @@ int mig_expect_ok(struct mig_chan *c, json_t **ret, vz_error *err)
 	if (mig_recv_json(c, &m, err) < 0)
 		return -1;
 	if (!json_is_true(json_object_get(m, "ok"))) {
-		const char *e = json_string_value(json_object_get(m, "error"));
-		int code = (int)json_integer_value(json_object_get(m, "code"));
-		vz_fail(err, code ? code : VZ_SYSTEM_ERROR, "destination: %s",
-			e ? e : "unknown error");
+		mig_reply_error(c, m, err);
 		json_decref(m);
 		return -1;
 	}
@@ -177,7 +184,7 @@ int mig_send_cmd_output(struct mig_chan *c, char *const argv[], const char *what
 	while ((n = read(p[0], buf, CHUNK)) != 0) {
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n < 0 || send_frame(c, 'D', buf, (size_t)n, err) < 0) {
+		if (n < 0 || mig_send_frame(c, 'D', buf, (size_t)n, err) < 0) {
 			rc = n < 0 ? vz_fail_errno(err, VZ_SYSTEM_ERROR, "read `%s`", argv[0]) : -1;
 			kill(pid, SIGKILL);
 			break;
@@ -196,7 +203,7 @@ int mig_send_cmd_output(struct mig_chan *c, char *const argv[], const char *what
 	if (rc < 0)
 		return rc;
 	s = json_dumps(status_json(status), JSON_COMPACT);
-	if (send_frame(c, 'E', s, strlen(s), err) < 0)
+	if (mig_send_frame(c, 'E', s, strlen(s), err) < 0)
 		return -1;
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
 		return vz_fail(err, VZ_SYSTEM_ERROR, "`%s` (%s) failed with status %d", argv[0],
@@ -223,15 +230,15 @@ int mig_recv_cmd_input(struct mig_chan *c, char *const argv[], vz_error *err)
 	for (;;) {
 		char type;
 		uint32_t len;
-		if (recv_header(c, &type, &len, err) < 0) {
+		if (mig_recv_header(c, &type, &len, err) < 0) {
 			rc = -1;
 			break;
 		}
 		if (type == 'E') {
-			rc = recv_json_payload(c, len, &end, err);
+			rc = mig_recv_json_payload(c, len, &end, err);
 			break;
 		}
-		if (type != 'D' || read_full(c, buf, len, err) < 0) {
+		if (type != 'D' || mig_read_full(c, buf, len, err) < 0) {
 			rc = type != 'D' ? chan_fail(err, "unexpected control message in a stream")
 					 : -1;
 			break;

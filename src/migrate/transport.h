@@ -4,6 +4,8 @@
  *   'J' + u32 length + JSON object      control messages
  *   'D' + u32 length + bytes            a chunk of the current data stream
  *   'E' + u32 length + JSON object      end of a data stream, with its status
+ *   'S' + u32 length + id byte + bytes  bytes of multiplexed stream id (mux.c);
+ *                                       no bytes: that direction ended
  *
  * ssh authenticates the peer (a key the destination accepts, with a forced
  * command running `vzctl migrate-receive`) and encrypts the stream. */
@@ -11,6 +13,7 @@
 #define VZ_MIGRATE_TRANSPORT_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -23,6 +26,7 @@ struct mig_chan {
 	pid_t ssh;	/* the ssh process on the source, 0 on the destination */
 	int timeout_ms; /* for each read; a dead peer is noticed */
 	uint64_t sent;	/* data bytes sent, for progress */
+	bool peer_failed; /* the last error is the peer's {"ok": false} reply */
 	void (*progress)(void *data, const char *msg);
 	void *pdata;
 };
@@ -31,6 +35,27 @@ struct mig_chan {
  * stdin/stdout. */
 int mig_chan_ssh(struct mig_chan *c, const char *ssh_cmd, const char *dest, vz_error *err);
 void mig_chan_close(struct mig_chan *c);
+
+/* Raw framing, for the stream multiplexer (mux.c). */
+int mig_read_full(struct mig_chan *c, void *buf, size_t len, vz_error *err);
+int mig_send_frame(struct mig_chan *c, char type, const void *data, size_t len, vz_error *err);
+int mig_recv_header(struct mig_chan *c, char *ret_type, uint32_t *ret_len, vz_error *err);
+int mig_recv_json_payload(struct mig_chan *c, uint32_t len, json_t **ret, vz_error *err);
+/* The peer's {"ok": false, "code", "error"} reply @m as @err; returns -1. */
+int mig_reply_error(struct mig_chan *c, json_t *m, vz_error *err);
+
+/* One byte stream carried over the channel by mig_pump: a local socket
+ * whose bytes go to the peer's stream of the same index and back. */
+struct mig_stream {
+	int fd;	       /* connected local socket, -1 until accepted */
+	int listen_fd; /* >= 0: accept fd from here first (one connection) */
+	bool local_eof, peer_eof;
+};
+
+/* Carry @n streams both ways until each has ended in both directions (the
+ * local side closed and the peer said so).  Shutting the channel down from
+ * another thread ends it with an error. */
+int mig_pump(struct mig_chan *c, struct mig_stream *s, size_t n, vz_error *err);
 
 int mig_send_json(struct mig_chan *c, json_t *msg, vz_error *err); /* consumes msg */
 /* Next control message; a data frame here is a protocol error. */

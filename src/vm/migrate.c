@@ -108,6 +108,16 @@ static int migrate_status(struct vz_qmp *q, char *buf, size_t size, vz_error *er
 	return 0;
 }
 
+/* Gratuitous ARP / RARP from every NIC, so that switches learn the guest's
+ * MAC on this port at once (QEMU announces too, this repeats it after the
+ * NBD export is gone and the guest surely runs). */
+static void announce(struct vz_qmp *q)
+{
+	json_auto_t *a = json_pack("{s:i, s:i, s:i, s:i}", "initial", 50, "max", 550, "rounds", 5,
+				   "step", 100);
+	vz_qmp_call(q, "announce-self", a, NULL, QMP_MS, NULL);
+}
+
 int vz_vm_migrate_finish(const struct vz_global_conf *g, const char *ctid, int timeout_ms,
 			 vz_error *err)
 {
@@ -129,6 +139,7 @@ int vz_vm_migrate_finish(const struct vz_global_conf *g, const char *ctid, int t
 		usleep(POLL_MS * 1000);
 	}
 	vz_qmp_call(&q, "nbd-server-stop", NULL, NULL, QMP_MS, NULL);
+	announce(&q);
 	return 0;
 }
 
@@ -159,15 +170,24 @@ static int wait_mirror_ready(struct vz_qmp *q, uint64_t deadline, vz_error *err)
 	}
 }
 
-static int wait_migrated(struct vz_qmp *q, uint64_t deadline, vz_error *err)
+/* Wait for completion; *@ret_downtime_ms (may be NULL) gets QEMU's
+ * measure of the time the guest ran nowhere. */
+static int wait_migrated(struct vz_qmp *q, uint64_t deadline, uint64_t *ret_downtime_ms,
+			 vz_error *err)
 {
 	char st[32];
 
 	for (;;) {
 		if (migrate_status(q, st, sizeof(st), err) < 0)
 			return -1;
-		if (!strcmp(st, "completed"))
+		if (!strcmp(st, "completed")) {
+			json_auto_t *info = NULL;
+			if (ret_downtime_ms &&
+			    vz_qmp_call(q, "query-migrate", NULL, &info, QMP_MS, NULL) == 0)
+				*ret_downtime_ms = (uint64_t)json_integer_value(
+				    json_object_get(info, "downtime"));
 			return 0;
+		}
 		if (!strcmp(st, "failed") || !strcmp(st, "cancelled"))
 			return vz_fail(err, VZ_SYSTEM_ERROR, "migration %s", st);
 		if (vz_now_ms() > deadline)
@@ -194,7 +214,7 @@ static void roll_back(struct vz_qmp *q)
 }
 
 int vz_vm_migrate_send(const struct vz_global_conf *g, const char *ctid, const char *nbd_path,
-		       int stream_fd, int timeout_ms, vz_error *err)
+		       int stream_fd, int timeout_ms, uint64_t *ret_downtime_ms, vz_error *err)
 {
 	cleanup_qmp struct vz_qmp q = {.fd = -1};
 	uint64_t deadline = vz_now_ms() + (uint64_t)timeout_ms;
@@ -215,7 +235,7 @@ int vz_vm_migrate_send(const struct vz_global_conf *g, const char *ctid, const c
 	    wait_mirror_ready(&q, deadline, err) < 0 ||
 	    vz_qmp_pass_fd(&q, "vzmig", stream_fd, err) < 0 ||
 	    vz_qmp_call(&q, "migrate", uri, NULL, QMP_MS, err) < 0 ||
-	    wait_migrated(&q, deadline, err) < 0) {
+	    wait_migrated(&q, deadline, ret_downtime_ms, err) < 0) {
 		roll_back(&q);
 		return vz_error_wrap(err, "cannot migrate VM %s (it keeps running here)", ctid);
 	}

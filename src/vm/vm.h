@@ -161,16 +161,17 @@ int vz_vm_migrate_prepare(const struct vz_global_conf *g, const char *ctid, uint
 /* Destination: take the migration stream from @fd (connected to the
  * source's QEMU through vz's transport). */
 int vz_vm_migrate_incoming(const struct vz_global_conf *g, const char *ctid, int fd, vz_error *err);
-/* Destination: wait until the guest runs here, then stop the NBD export. */
+/* Destination: wait until the guest runs here, then stop the NBD export and
+ * announce the guest's NICs (announce-self). */
 int vz_vm_migrate_finish(const struct vz_global_conf *g, const char *ctid, int timeout_ms,
 			 vz_error *err);
 /* Source: mirror the disk to the destination's NBD export at @nbd_path,
  * and once the mirror is in sync send memory and device state over
  * @stream_fd; on success QEMU is stopped and its host resources released.
  * On any failure the mirror and migration are cancelled and the VM keeps
- * running here. */
+ * running here.  *@ret_downtime_ms (may be NULL): QEMU's downtime. */
 int vz_vm_migrate_send(const struct vz_global_conf *g, const char *ctid, const char *nbd_path,
-		       int stream_fd, int timeout_ms, vz_error *err);
+		       int stream_fd, int timeout_ms, uint64_t *ret_downtime_ms, vz_error *err);
 
 /* ---- inside the guest (agent.c, console) ----------------------------- */
 

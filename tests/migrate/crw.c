@@ -43,10 +43,13 @@ static void pipe_child(int rfd)
 		if (v != last + 1)
 			fail("pipe order", v, last + 1);
 		last = v;
-		FILE *f = fopen("/tmp/crw.pipe", "w");
+		/* Replaced whole (as crw.state is): a reader must never see
+		 * the file truncated and not yet written. */
+		FILE *f = fopen("/tmp/crw.pipe.new", "w");
 		if (f) {
 			fprintf(f, "%ld\n", v);
 			fclose(f);
+			rename("/tmp/crw.pipe.new", "/tmp/crw.pipe");
 		}
 	}
 	_exit(0);

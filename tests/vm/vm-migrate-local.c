@@ -68,7 +68,7 @@ int main(int argc, char **argv)
 		return fail(&err);
 	close(sv[1]);
 	if (vz_vm_migrate_send(src, argv[3], broken ? "/nonexistent/nbd.sock" : nbd, sv[0], 300000,
-			       &err) < 0 ||
+			       NULL, &err) < 0 ||
 	    vz_vm_migrate_finish(dst, argv[3], 60000, &err) < 0) {
 		vz_vm_stop(dst, argv[3], &quit, NULL);
 		return fail(&err);
