@@ -51,10 +51,11 @@ if [ "$sanitizers" = 1 ]; then
 fi
 # Every TAP test point, counted from automake's .trs files, in the plain
 # "N passed, N failed, N skipped" form CI reads; then logs of failures.
-count() { cat "$build"/tests/unit/*.trs "$build"/tests/integration/*.trs 2>/dev/null | grep -c "^:test-result: $1" || true; }
+# Every folder of tests (unit, integration, security, network, migrate, ...).
+count() { find "$build/tests" -name '*.trs' -exec cat {} + 2>/dev/null | grep -c "^:test-result: $1" || true; }
 echo "tests: $(count PASS) passed, $(( $(count FAIL) + $(count ERROR) + $(count XPASS) )) failed, $(count SKIP) skipped"
 if [ "$status" -ne 0 ]; then
-	for log in "$build"/tests/unit/*.log "$build"/tests/integration/*.log; do
+	for log in $(find "$build/tests" -name '*.log' | sort); do
 		grep -q '^not ok\|^Bail out\|^ERROR' "$log" 2>/dev/null && { echo "=== $log"; tail -n 60 "$log"; }
 	done
 fi
