@@ -235,6 +235,21 @@ static int v1_attach(struct vz_cgroup *cg, pid_t pid, vz_error *err)
 	return 0;
 }
 
+static int v1_leaves(struct vz_cgroup *cg, char ***ret, vz_error *err)
+{
+	char **hierarchies = NULL;
+
+	if (list_hierarchies(cg, &hierarchies, err) < 0)
+		return -1;
+	for (char **h = hierarchies; *h; h++) {
+		char *leaf = leaf_path(cg, *h);
+		free(*h);
+		*h = leaf;
+	}
+	*ret = hierarchies;
+	return 0;
+}
+
 /* The hierarchy whose cgroup.procs is read: every process is attached to
  * all of them, so any will do; pids is meant for counting. */
 static const char *procs_hierarchy(char **hierarchies)
@@ -666,6 +681,7 @@ const struct vz_cgroup_ops vz_cgroup_v1_ops = {
     .name = "v1",
     .create = v1_create,
     .attach = v1_attach,
+    .leaves = v1_leaves,
     .procs = v1_procs,
     .freeze = v1_freeze,
     .kill = v1_kill,

@@ -116,6 +116,14 @@ static int v2_attach(struct vz_cgroup *cg, pid_t pid, vz_error *err)
 	return 0;
 }
 
+static int v2_leaves(struct vz_cgroup *cg, char ***ret, vz_error *err)
+{
+	(void)err;
+	*ret = vz_xcalloc(2, sizeof(char *));
+	(*ret)[0] = leaf_path(cg);
+	return 0;
+}
+
 static int v2_procs(struct vz_cgroup *cg, pid_t **ret, size_t *ret_n, vz_error *err)
 {
 	cleanup_free char *leaf = leaf_path(cg);
@@ -402,6 +410,7 @@ const struct vz_cgroup_ops vz_cgroup_v2_ops = {
     .name = "v2",
     .create = v2_create,
     .attach = v2_attach,
+    .leaves = v2_leaves,
     .procs = v2_procs,
     .freeze = v2_freeze,
     .kill = v2_kill,

@@ -61,6 +61,9 @@ struct vz_cgroup_ops {
 	int (*create)(struct vz_cgroup *cg, vz_error *err);
 	/* Move @pid (a whole process) into the container's cgroup. */
 	int (*attach)(struct vz_cgroup *cg, pid_t pid, vz_error *err);
+	/* The container's cgroup directories, one per hierarchy, in the
+	 * order attach joins them.  NULL-terminated; caller frees. */
+	int (*leaves)(struct vz_cgroup *cg, char ***ret, vz_error *err);
 	/* Pids of every process in the cgroup and its descendants; an absent
 	 * cgroup yields zero pids.  Caller frees *ret. */
 	int (*procs)(struct vz_cgroup *cg, pid_t **ret, size_t *ret_n, vz_error *err);
@@ -94,6 +97,24 @@ struct vz_cgroup_ops {
 	/* Current use, peaks, limits and failure counters. */
 	int (*stats)(struct vz_cgroup *cg, struct vz_cg_stats *ret, vz_error *err);
 };
+
+/* A container's cgroup.procs files, opened before a fork so that the child
+ * joins with write() alone (see lib/child.h: nothing allocated, no lock).
+ * cgroup-join.c. */
+#define VZ_CG_JOIN_MAX 16
+struct vz_cg_join {
+	size_t n;
+	int fd[VZ_CG_JOIN_MAX];
+	char dir[VZ_CG_JOIN_MAX][256]; /* for error messages */
+};
+
+/* Open the cgroup.procs file of every directory of @cg's container cgroup
+ * (which must exist).  On failure nothing stays open. */
+int vz_cgroup_join_open(struct vz_cgroup *cg, struct vz_cg_join *j, vz_error *err);
+/* Move the calling process into the cgroup (async-signal-safe). */
+int vz_cgroup_join(const struct vz_cg_join *j, vz_error *err);
+/* Close what vz_cgroup_join_open opened; idempotent. */
+void vz_cgroup_join_close(struct vz_cg_join *j);
 
 /* Apply every member of @l through the set_* operations, in an order that
  * works from any previous state. */

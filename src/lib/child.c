@@ -7,10 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <time.h>
 
 #include "child.h"
+#include "cleanup.h"
 
 struct child_slot {
 	pid_t pid;
@@ -113,6 +115,21 @@ int vz_child_reaper_start(void)
 	return 0;
 }
 
+void vz_child_exec_failed(const char *prog)
+{
+	const char *why = vz_strerror(errno);
+	struct iovec v[] = {
+	    {.iov_base = (void *)"exec `", .iov_len = 6},
+	    {.iov_base = (void *)prog, .iov_len = strlen(prog)},
+	    {.iov_base = (void *)"`: ", .iov_len = 3},
+	    {.iov_base = (void *)why, .iov_len = strlen(why)},
+	    {.iov_base = (void *)"\n", .iov_len = 1},
+	};
+
+	(void)!writev(2, v, VZ_ARRAY_SIZE(v));
+	_exit(127);
+}
+
 pid_t vz_child_fork(void)
 {
 	struct child_slot *s = calloc(1, sizeof(*s));
@@ -134,7 +151,8 @@ pid_t vz_child_fork(void)
 		slots = NULL;
 		pthread_mutex_init(&lock, NULL);
 		pthread_cond_init(&changed, NULL);
-		free(s);
+		/* @s is not freed: free() could wait for an allocator lock
+		 * that another thread held at the fork (see child.h). */
 		return 0;
 	}
 	if (pid < 0) {

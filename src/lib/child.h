@@ -24,6 +24,20 @@ VZ_EXPORT int vz_child_reaper_start(void);
  * on failure with errno set. */
 VZ_EXPORT pid_t vz_child_fork(void);
 
+/* Between vz_child_fork() and exec or _exit, the child of threaded vzd may
+ * only make async-signal-safe calls: another thread may have held the
+ * allocator's or any library's lock at the fork, and the child's copy of
+ * that lock stays taken forever (ASan's allocator does not reset its lock
+ * in the child at all).  So such a child allocates nothing and takes no
+ * lock: paths, buffers, descriptors and filters are made before the fork
+ * (vz_cgroup_join_open, ct_security_prepare), the child only makes system
+ * calls, formats into fixed buffers (vz_error) and reports with write().
+ * Work that needs more than that execs a program first. */
+
+/* In a forked child whose execve/execv of @prog failed: say so on stderr
+ * (async-signal-safe) and _exit(127). */
+VZ_EXPORT void __attribute__((noreturn)) vz_child_exec_failed(const char *prog);
+
 /* Wait for a child forked by vz_child_fork(); fills the wait(2)-style status.
  * @timeout_ms < 0 waits forever; returns -1 with errno=ETIMEDOUT on timeout. */
 VZ_EXPORT int vz_child_wait(pid_t pid, int *ret_status, int timeout_ms);

@@ -21,7 +21,7 @@ int vz_error_set(vz_error *err, int code, int errnum, const char *fmt, ...)
 	n = vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
 	va_end(ap);
 	if (errnum && n >= 0 && (size_t)n < sizeof(err->msg))
-		snprintf(err->msg + n, sizeof(err->msg) - n, ": %s", strerror(errnum));
+		snprintf(err->msg + n, sizeof(err->msg) - n, ": %s", vz_strerror(errnum));
 	return -1;
 }
 
@@ -41,6 +41,15 @@ int vz_error_wrap(vz_error *err, const char *fmt, ...)
 	if (!err->code)
 		err->code = VZ_SYSTEM_ERROR;
 	return -1;
+}
+
+const char *vz_strerror(int errnum)
+{
+	/* Not strerror(): that may translate (locale data, locks), which a
+	 * child forked from a threaded vzd must not do. */
+	const char *s = strerrordesc_np(errnum);
+
+	return s ? s : "Unknown error";
 }
 
 void vz_error_clear(vz_error *err)

@@ -73,6 +73,12 @@ VZ_EXPORT int vz_error_set(vz_error *err, int code, int errnum, const char *fmt,
 VZ_EXPORT int vz_error_wrap(vz_error *err, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* The English description of @errnum, as strerror() in the C locale, but
+ * async-signal-safe (no translation, no lock, nothing allocated), so that
+ * errors can be formatted in a child forked from threaded vzd.  The
+ * vz_error functions use it and only format into their fixed buffers. */
+VZ_EXPORT const char *vz_strerror(int errnum);
+
 /* Reset to "no error". */
 VZ_EXPORT void vz_error_clear(vz_error *err);
 

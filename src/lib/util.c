@@ -386,8 +386,7 @@ int vz_run(char *const argv[], vz_error *err)
 		dup2(pipefd[1], 1);
 		dup2(pipefd[1], 2);
 		execv(argv[0], argv);
-		dprintf(2, "exec: %s", strerror(errno));
-		_exit(127);
+		vz_child_exec_failed(argv[0]);
 	}
 	close(pipefd[1]);
 	while ((size_t)got < sizeof(out) - 1 &&

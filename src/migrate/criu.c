@@ -95,26 +95,28 @@ char *criu_log_errors(const char *log)
 	return out;
 }
 
-static void __attribute__((noreturn)) exec_criu(char **argv, struct vz_cgroup *attach)
+/* In the forked child (lib/child.h: system calls only). */
+static void __attribute__((noreturn)) exec_criu(char **argv, const struct vz_cg_join *join)
 {
 	int devnull = open("/dev/null", O_RDWR);
 	vz_error err = {0};
 
-	if (attach && attach->ops->attach(attach, getpid(), &err) < 0) {
-		dprintf(2, "%s\n", err.msg);
+	if (join && vz_cgroup_join(join, &err) < 0) {
+		(void)!write(2, err.msg, strlen(err.msg));
+		(void)!write(2, "\n", 1);
 		_exit(126);
 	}
 	dup2(devnull, 0);
 	dup2(devnull, 1);
 	/* stderr stays: a failure to exec shows in vzd's log. */
 	execv(argv[0], argv);
-	dprintf(2, "exec `%s`: %s\n", argv[0], strerror(errno));
-	_exit(127);
+	vz_child_exec_failed(argv[0]);
 }
 
 int criu_run(struct argv_buf *a, struct vz_cgroup *attach, const char *log, int code, vz_error *err)
 {
 	cleanup_free char *why = NULL, *cmd = NULL, *cmdfile = NULL;
+	struct vz_cg_join join = {0};
 	int status;
 	pid_t pid;
 
@@ -124,12 +126,14 @@ int criu_run(struct argv_buf *a, struct vz_cgroup *attach, const char *log, int 
 		cmdfile = vz_strdup_printf("%s.cmd", log);
 		vz_write_file_atomic(cmdfile, cmd, strlen(cmd), 0600, NULL);
 	}
+	if (attach && vz_cgroup_join_open(attach, &join, err) < 0)
+		return -1;
 	pid = vz_child_fork();
-
+	if (pid == 0)
+		exec_criu(a->v, attach ? &join : NULL);
+	vz_cgroup_join_close(&join);
 	if (pid < 0)
 		return vz_fail_errno(err, VZ_RESOURCE_ERROR, "fork");
-	if (pid == 0)
-		exec_criu(a->v, attach);
 	if (vz_child_wait(pid, &status, -1) < 0)
 		return vz_fail_errno(err, VZ_SYSTEM_ERROR, "wait for criu");
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)

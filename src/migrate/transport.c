@@ -154,8 +154,7 @@ static pid_t spawn_piped(char *const argv[], int in_fd, int out_fd)
 	if (out_fd >= 0)
 		dup2(out_fd, 1);
 	execv(argv[0], argv);
-	dprintf(2, "exec `%s`: %s\n", argv[0], strerror(errno));
-	_exit(127);
+	vz_child_exec_failed(argv[0]);
 }
 
 static json_t *status_json(int status)

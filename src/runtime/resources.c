@@ -154,9 +154,11 @@ int vz_res_set_disk(const struct vz_ct_conf *c, const struct vz_pair *old_space,
 
 bool vz_lxcfs_available(const char *dir)
 {
-	cleanup_free char *proc = vz_strdup_printf("%s/proc", dir);
+	char proc[4096];
 	struct statfs sfs;
 
+	/* Also called in a forked child (rootfs.c): nothing allocated. */
+	snprintf(proc, sizeof(proc), "%s/proc", dir);
 	/* A FUSE mount that answers: a dead lxcfs leaves its mount point
 	 * behind, and statfs on it fails with ENOTCONN. */
 	return statfs(proc, &sfs) == 0 && sfs.f_type == FUSE_SUPER_MAGIC;

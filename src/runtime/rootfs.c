@@ -9,7 +9,10 @@
  * namespace, and the kernel locks them there (masks cannot be unmounted,
  * read-only mounts not made writable, no fresh proc mounted beside them).
  * Device nodes cannot be created in a user namespace: the standard ones are
- * bind-mounted from the host instead. */
+ * bind-mounted from the host instead.
+ *
+ * Both run in children of threaded vzd before an exec: system calls and
+ * fixed buffers only, nothing allocated (lib/child.h). */
 #include "config.h"
 
 #include <errno.h>
@@ -19,6 +22,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "config/seckeys.h"
@@ -87,9 +91,9 @@ static int bind_ro(const char *path, vz_error *err)
 
 static int mount_proc(const char *root, vz_error *err)
 {
-	cleanup_free char *proc = vz_strdup_printf("%s/proc", root);
-	char path[4096];
+	char proc[4096], path[4096];
 
+	snprintf(proc, sizeof(proc), "%s/proc", root);
 	if (ensure_dir(proc, err) < 0 || do_mount("proc", proc, "proc", PROC_FLAGS, NULL, err) < 0)
 		return -1;
 	for (size_t i = 0; i < VZ_ARRAY_SIZE(proc_masked_files); i++) {
@@ -122,8 +126,9 @@ static int mount_proc(const char *root, vz_error *err)
 
 static int mount_sys(const char *root, vz_error *err)
 {
-	cleanup_free char *sys = vz_strdup_printf("%s/sys", root);
+	char sys[4096];
 
+	snprintf(sys, sizeof(sys), "%s/sys", root);
 	if (ensure_dir(sys, err) < 0)
 		return -1;
 	return do_mount("sysfs", sys, "sysfs", MS_RDONLY | PROC_FLAGS, NULL, err);
@@ -201,9 +206,9 @@ static int bind_devnodes(const char *dev, char *const *devnodes, vz_error *err)
 
 static int mount_dev(const struct ct_rootfs_spec *spec, vz_error *err)
 {
-	cleanup_free char *dev = vz_strdup_printf("%s/dev", spec->root);
-	char path[4096], src[64], opts[128];
+	char dev[4096], path[4096], src[64], opts[128];
 
+	snprintf(dev, sizeof(dev), "%s/dev", spec->root);
 	/* Mounted by host root: the ids below are host ids, those of the
 	 * container's root and of its tty group. */
 	snprintf(opts, sizeof(opts), "mode=755,size=64k,uid=%u,gid=%u", (unsigned)spec->root_uid,
@@ -261,9 +266,14 @@ static int enter_root(const char *root, vz_error *err)
 static void write_hostname_file(const char *hostname)
 {
 	/* After pivot_root: paths resolve inside the container only. */
-	cleanup_fclose FILE *f = fopen("/etc/hostname", "we");
-	if (f)
-		fprintf(f, "%s\n", hostname);
+	int fd = open("/etc/hostname", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	struct iovec v[] = {{.iov_base = (void *)hostname, .iov_len = strlen(hostname)},
+			    {.iov_base = (void *)"\n", .iov_len = 1}};
+
+	if (fd < 0)
+		return;
+	(void)!writev(fd, v, 2);
+	close(fd);
 }
 
 int ct_build_rootfs(const struct ct_rootfs_spec *spec, vz_error *err)

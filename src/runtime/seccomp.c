@@ -18,6 +18,10 @@
 #include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/seccomp.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "lib/cleanup.h"
@@ -409,4 +413,36 @@ char *vz_seccomp_profile_path(const struct vz_global_conf *g, const struct vz_ct
 		return vz_xstrdup(c->seccomp_profile);
 	dir = vz_xstrdup(g->seccomp_profile);
 	return vz_strdup_printf("%s/%s.json", dirname(dir), c->seccomp_profile);
+}
+
+int vz_seccomp_export(scmp_filter_ctx ctx, struct sock_fprog *ret, vz_error *err)
+{
+	cleanup_close int fd = memfd_create("vz-seccomp-bpf", MFD_CLOEXEC);
+	struct stat st;
+	void *buf;
+	int r;
+
+	if (fd < 0)
+		return vz_fail_errno(err, VZ_RESOURCE_ERROR, "memfd for the seccomp filter");
+	if ((r = seccomp_export_bpf(ctx, fd)) < 0)
+		return vz_error_set(err, VZ_SYSTEM_ERROR, -r, "generate the seccomp filter");
+	if (fstat(fd, &st) < 0)
+		return vz_fail_errno(err, VZ_SYSTEM_ERROR, "seccomp filter size");
+	if (st.st_size == 0 || st.st_size % sizeof(struct sock_filter) ||
+	    st.st_size / sizeof(struct sock_filter) > BPF_MAXINSNS)
+		return vz_fail(err, VZ_SYSTEM_ERROR, "seccomp filter of %lld bytes",
+			       (long long)st.st_size);
+	buf = vz_xcalloc(1, (size_t)st.st_size);
+	if (pread(fd, buf, (size_t)st.st_size, 0) != st.st_size) {
+		free(buf);
+		return vz_fail_errno(err, VZ_SYSTEM_ERROR, "read the seccomp filter back");
+	}
+	*ret = (struct sock_fprog){.len = (unsigned short)(st.st_size / sizeof(struct sock_filter)),
+				   .filter = buf};
+	return 0;
+}
+
+int vz_seccomp_load_prog(const struct sock_fprog *prog, unsigned flags)
+{
+	return (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, prog);
 }

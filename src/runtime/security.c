@@ -17,6 +17,20 @@
 #include "cgroups/cgroup.h"
 #include "runtime/security.h"
 
+/* Compile @snapshot and keep only its BPF program in @s. */
+static int compile_prog(const char *snapshot, struct ct_security *s, vz_error *err)
+{
+	scmp_filter_ctx ctx = NULL;
+	int rc;
+
+	if (vz_seccomp_compile_snapshot(snapshot, &ctx, err) < 0)
+		return -1;
+	rc = ctx ? vz_seccomp_export(ctx, &s->prog, err) : 0;
+	if (ctx)
+		seccomp_release(ctx);
+	return rc;
+}
+
 int ct_security_prepare(const struct vz_global_conf *g, const struct vz_ct_conf *c,
 			struct ct_security *ret, char **ret_snapshot, vz_error *err)
 {
@@ -27,7 +41,7 @@ int ct_security_prepare(const struct vz_global_conf *g, const struct vz_ct_conf 
 	if (vz_caps_drop_mask(c->capability, &s.cap_drop, err) < 0)
 		return vz_error_wrap(err, "CAPABILITY");
 	if (vz_seccomp_snapshot(profile, c->features, &snapshot, err) < 0 ||
-	    vz_seccomp_compile_snapshot(snapshot, &s.filter, err) < 0)
+	    compile_prog(snapshot, &s, err) < 0)
 		return vz_error_wrap(err, "seccomp profile `%s`", profile);
 	if (ret_snapshot)
 		*ret_snapshot = steal_pointer(&snapshot);
@@ -45,7 +59,7 @@ int ct_security_prepare_exec(const struct vz_global_conf *g, const struct vz_ct_
 		return ct_security_prepare(g, c, ret, NULL, err);
 	if (vz_caps_drop_mask(c->capability, &s.cap_drop, err) < 0)
 		return vz_error_wrap(err, "CAPABILITY");
-	if (vz_seccomp_compile_snapshot(snapshot, &s.filter, err) < 0)
+	if (compile_prog(snapshot, &s, err) < 0)
 		return vz_error_wrap(err, "seccomp profile the container started with (`%s`)",
 				     marker);
 	*ret = s;
@@ -54,8 +68,6 @@ int ct_security_prepare_exec(const struct vz_global_conf *g, const struct vz_ct_
 
 int ct_security_apply(const struct ct_security *s, vz_error *err)
 {
-	int r;
-
 	/* Bounding set first: dropping needs CAP_SETPCAP, which is still ours;
 	 * the exec that follows recomputes the sets within the bound. */
 	for (int cap = 0; cap < 64; cap++) {
@@ -69,8 +81,8 @@ int ct_security_apply(const struct ct_security *s, vz_error *err)
 		return vz_fail_errno(err, VZ_SET_CAP, "set no_new_privs");
 	/* Without no_new_privs this needs CAP_SYS_ADMIN in our user namespace,
 	 * which container root has until the exec. */
-	if (s->filter && (r = seccomp_load(s->filter)) < 0)
-		return vz_error_set(err, VZ_SYSTEM_ERROR, -r, "load the seccomp filter");
+	if (s->prog.filter && vz_seccomp_load_prog(&s->prog, 0) < 0)
+		return vz_fail_errno(err, VZ_SYSTEM_ERROR, "load the seccomp filter");
 	return 0;
 }
 
@@ -100,9 +112,8 @@ int ct_security_bound_by(struct ct_security *s, pid_t init, int init_pidfd, vz_e
 
 void ct_security_release(struct ct_security *s)
 {
-	if (s->filter)
-		seccomp_release(s->filter);
-	s->filter = NULL;
+	free(s->prog.filter);
+	s->prog = (struct sock_fprog){0};
 }
 
 static int devnode_rule(const char *entry, struct vz_dev_rule *ret, vz_error *err)

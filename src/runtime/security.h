@@ -8,6 +8,7 @@
 #ifndef VZ_SECURITY_H
 #define VZ_SECURITY_H
 
+#include <linux/filter.h>
 #include <seccomp.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -44,8 +45,18 @@ char *vz_seccomp_profile_path(const struct vz_global_conf *g, const struct vz_ct
 struct ct_security {
 	uint64_t cap_drop; /* CAP_* bits removed from the bounding set */
 	bool no_new_privs;
-	scmp_filter_ctx filter; /* owned */
+	/* The seccomp filter as BPF, generated in the parent: loading it in
+	 * the forked child is one prctl, where seccomp_load() would allocate
+	 * (lib/child.h).  Owned; .filter NULL without a filter. */
+	struct sock_fprog prog;
 };
+
+/* The BPF program of @ctx into *@ret (ret->filter allocated; free it). */
+int vz_seccomp_export(scmp_filter_ctx ctx, struct sock_fprog *ret, vz_error *err);
+/* Load @prog into the calling process (async-signal-safe); @flags as for
+ * seccomp(2) SECCOMP_SET_MODE_FILTER.  Returns what the system call
+ * returns (a listener fd with SECCOMP_FILTER_FLAG_NEW_LISTENER), or -1. */
+int vz_seccomp_load_prog(const struct sock_fprog *prog, unsigned flags);
 
 /* Everything from the configs; no change to the calling process.  The
  * filter is compiled from the snapshot returned in *@ret_snapshot (caller

@@ -49,6 +49,7 @@ struct join {
 	int sysinfo_sock; /* to the container's sysinfo helper, -1 without */
 	bool privileged;
 	struct vz_cgroup *cg;
+	struct vz_cg_join cg_join; /* opened before the fork (lib/child.h) */
 	struct ct_security sec; /* what the container's init has, no more */
 };
 
@@ -68,7 +69,7 @@ static int join_container(const struct join *j, vz_error *err)
 	 * memory of a copy of vzd inside its namespaces. */
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
 		return vz_fail_errno(err, VZ_SYSTEM_ERROR, "prctl(PR_SET_DUMPABLE)");
-	if (j->cg->ops->attach(j->cg, getpid(), err) < 0)
+	if (vz_cgroup_join(&j->cg_join, err) < 0)
 		return -1;
 	if (setns(j->pidfd, flags) < 0)
 		return vz_fail_errno(err, VZ_SYSTEM_ERROR, "join the container's namespaces");
@@ -223,8 +224,10 @@ static int load_join(const struct vz_global_conf *g, const char *ctid, bool with
 		ct_security_release(&j->sec);
 		return vz_error_wrap(err, "container %s", ctid);
 	}
-	if (ct_cgroup(g, ctid, &j->cg, err) < 0) {
+	if (ct_cgroup(g, ctid, &j->cg, err) < 0 || vz_cgroup_join_open(j->cg, &j->cg_join, err) < 0) {
 		close(j->pidfd);
+		vz_cgroup_free(j->cg);
+		j->cg = NULL;
 		ct_security_release(&j->sec);
 		return -1;
 	}
@@ -239,6 +242,7 @@ static void join_release(struct join *j)
 		close(j->pidfd);
 	if (j->sysinfo_sock >= 0)
 		close(j->sysinfo_sock);
+	vz_cgroup_join_close(&j->cg_join);
 	vz_cgroup_free(j->cg);
 	ct_security_release(&j->sec);
 }

@@ -14,7 +14,14 @@
  *
  *   vzd thread --fork--> launcher --clone3--> init (pid 1 in the container)
  *        ^--- CT_SYNC_PID ----'                 |
+ *        |--- network set up, then "go" ------->|
  *        ^--- CT_SYNC_ERROR or CT_SYNC_EXEC ----'  then EOF at exec
+ *
+ * The launcher and the init (until its exec) are children of threaded vzd:
+ * they make system calls only (lib/child.h).  Everything they need (cgroup
+ * files, seccomp programs, file contents, the "go" pipe) is made before the
+ * fork, and the network, which needs netlink and nftables libraries, is
+ * set up by vzd's thread once the launcher reported the init's pid.
  */
 #include "config.h"
 
@@ -49,10 +56,11 @@ struct launch {
 	const struct vz_global_conf *g;
 	const struct vz_ct_conf *c;
 	char *hosts, *resolv; /* name resolution files to write, or NULL */
-	struct vz_cgroup *cg;
+	struct vz_cg_join cg_join; /* opened before the fork (lib/child.h) */
 	struct vz_idmap map;
 	struct ct_security sec;
 	int sync_fd;
+	int go[2]; /* vzd writes to go[1] when the init may go on */
 	int sysinfo_sock; /* to the sysinfo helper, -1 without one */
 };
 
@@ -196,10 +204,10 @@ static void __attribute__((noreturn)) launcher_main(const struct launch *l)
 {
 	struct clone_args args = {.flags = clone_flags(l->c->privileged), .exit_signal = SIGCHLD};
 	vz_error err = {0};
-	int go[2];
 	pid_t pid;
 
-	if (l->cg->ops->attach(l->cg, getpid(), &err) < 0)
+	close(l->go[1]);
+	if (vz_cgroup_join(&l->cg_join, &err) < 0)
 		goto fail;
 	/* A mount namespace of our own, owned by the host's user namespace:
 	 * the container's mounts are built here, and nothing propagates back
@@ -208,24 +216,17 @@ static void __attribute__((noreturn)) launcher_main(const struct launch *l)
 		vz_fail_errno(&err, VZ_SYSTEM_ERROR, "private mount namespace for the launcher");
 		goto fail;
 	}
-	if (pipe2(go, O_CLOEXEC) < 0) {
-		vz_fail_errno(&err, VZ_RESOURCE_ERROR, "pipe");
-		goto fail;
-	}
 	pid = vz_clone3(&args);
-	if (pid == 0) {
-		close(go[1]);
-		init_main(l, go[0]);
-	}
-	close(go[0]);
+	if (pid == 0)
+		init_main(l, l->go[0]);
+	close(l->go[0]);
 	if (pid < 0) {
 		vz_fail_errno(
 		    &err, errno == ENOMEM || errno == EAGAIN ? VZ_RESOURCE_ERROR : VZ_SYSTEM_ERROR,
 		    "clone the container init");
 		goto fail;
 	}
-	if ((!l->c->privileged && vz_idmap_write(pid, &l->map, &err) < 0) ||
-	    vz_net_ct_setup(l->g, l->c, pid, &err) < 0) {
+	if (!l->c->privileged && vz_idmap_write(pid, &l->map, &err) < 0) {
 		kill(pid, SIGKILL);
 		goto fail;
 	}
@@ -233,27 +234,36 @@ static void __attribute__((noreturn)) launcher_main(const struct launch *l)
 		kill(pid, SIGKILL);
 		_exit(1);
 	}
+	/* vzd sets up the network and lets the init go. */
 	ct_sync_send(l->sync_fd, CT_SYNC_PID, pid);
-	if (write(go[1], "g", 1) != 1)
-		kill(pid, SIGKILL);
 	_exit(0);
 fail:
 	ct_sync_send_error(l->sync_fd, &err);
 	_exit(1);
 }
 
-/* Read the launcher's and the init's records.  *@ret_pid is set as soon as
- * the init exists, so the caller can clean up after a later failure. */
-static int await_init(int fd, pid_t *ret_pid, vz_error *err)
+/* Read the launcher's and the init's records; once the init's pid is
+ * known, set up its network and let it go on (@go_fd, closed then).
+ * *@ret_pid is set as soon as the init exists, so the caller can clean up
+ * after a later failure. */
+static int await_init(const struct launch *l, int fd, int *go_fd, pid_t *ret_pid,
+		      vz_error *err)
 {
 	bool exec_seen = false;
 	struct ct_sync_msg m;
 	int r;
 
 	while ((r = ct_sync_recv(fd, &m, NULL, START_TIMEOUT_MS)) > 0) {
-		if (m.type == CT_SYNC_PID)
+		if (m.type == CT_SYNC_PID && !*ret_pid && *go_fd >= 0) {
 			*ret_pid = m.pid;
-		else if (m.type == CT_SYNC_EXEC)
+			if (vz_net_ct_setup(l->g, l->c, m.pid, err) < 0)
+				return -1;
+			if (write(*go_fd, "g", 1) != 1)
+				return vz_fail_errno(err, VZ_START_ERROR,
+						     "let the container init go on");
+			close(*go_fd);
+			*go_fd = -1;
+		} else if (m.type == CT_SYNC_EXEC)
 			exec_seen = true;
 		else if (m.type == CT_SYNC_ERROR)
 			return vz_error_set(err, m.code, 0, "%s", m.msg);
@@ -269,56 +279,62 @@ static int launch(const struct vz_global_conf *g, const struct vz_ct_conf *c, st
 		  pid_t *ret_pid, vz_error *err)
 {
 	cleanup_free char *host_resolv = NULL;
-	struct launch l = {.g = g, .c = c, .cg = cg, .sysinfo_sock = -1};
-	cleanup_close int parent_fd = -1;
-	int sv[2], status;
+	struct launch l = {.g = g, .c = c, .sysinfo_sock = -1, .go = {-1, -1}};
+	cleanup_close int parent_fd = -1, go_fd = -1;
+	int sv[2] = {-1, -1}, status;
 	cleanup_free char *snapshot = NULL, *marker = ct_running_marker(g, c->ctid);
-	pid_t launcher;
-	int rc;
+	pid_t launcher = -1;
+	int rc = -1;
 
 	ct_idmap(g, c, &l.map);
 	/* The running marker keeps the seccomp profile the init gets, for
 	 * exec and enter to apply the same (see security.h). */
 	if (ct_security_prepare(g, c, &l.sec, &snapshot, err) < 0)
 		return -1;
-	if (vz_write_file_atomic(marker, snapshot, strlen(snapshot), 0600, err) < 0) {
-		ct_security_release(&l.sec);
-		return -1;
-	}
+	if (vz_write_file_atomic(marker, snapshot, strlen(snapshot), 0600, err) < 0 ||
+	    vz_cgroup_join_open(cg, &l.cg_join, err) < 0)
+		goto out;
 	/* Best effort: without a readable host file, `inherit` adds nothing. */
 	vz_read_file("/etc/resolv.conf", 65536, &host_resolv, NULL, NULL);
 	l.hosts = vz_net_hosts_text(c);
 	l.resolv = vz_net_resolv_text(c, host_resolv);
-	if (ct_sync_socketpair(sv, err) < 0) {
-		ct_security_release(&l.sec);
-		free(l.hosts);
-		free(l.resolv);
-		return -1;
-	}
+	if (ct_sync_socketpair(sv, err) < 0)
+		goto out;
 	parent_fd = sv[0];
 	l.sync_fd = sv[1];
+	if (pipe2(l.go, O_CLOEXEC) < 0) {
+		vz_fail_errno(err, VZ_RESOURCE_ERROR, "pipe");
+		goto out;
+	}
+	go_fd = l.go[1];
 	l.sysinfo_sock = ct_sysinfo_connect(g, c->ctid);
 	launcher = vz_child_fork();
-	if (launcher < 0) {
-		close(sv[1]);
-		ct_security_release(&l.sec);
-		if (l.sysinfo_sock >= 0)
-			close(l.sysinfo_sock);
-		return vz_fail_errno(err, VZ_RESOURCE_ERROR, "fork");
-	}
 	if (launcher == 0)
 		launcher_main(&l);
+	if (launcher < 0) {
+		vz_fail_errno(err, VZ_RESOURCE_ERROR, "fork");
+		goto out;
+	}
+	close(l.go[0]);
+	l.go[0] = -1;
 	close(sv[1]);
-	ct_security_release(&l.sec);
-	if (l.sysinfo_sock >= 0)
-		close(l.sysinfo_sock);
-	rc = await_init(parent_fd, ret_pid, err);
+	sv[1] = -1;
+	rc = await_init(&l, parent_fd, &go_fd, ret_pid, err);
 	/* A launcher that never reported (stuck, e.g. on a lock inherited
 	 * through fork) must not hold this start, and the container lock,
 	 * forever. */
 	if (rc < 0)
 		kill(launcher, SIGKILL);
 	vz_child_wait(launcher, &status, -1);
+out:
+	if (sv[1] >= 0)
+		close(sv[1]);
+	if (l.go[0] >= 0)
+		close(l.go[0]);
+	if (l.sysinfo_sock >= 0)
+		close(l.sysinfo_sock);
+	vz_cgroup_join_close(&l.cg_join);
+	ct_security_release(&l.sec);
 	free(l.hosts);
 	free(l.resolv);
 	return rc;

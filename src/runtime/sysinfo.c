@@ -20,7 +20,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/seccomp.h>
 #include <poll.h>
+#include <pthread.h>
 #include <seccomp.h>
 #include <signal.h>
 #include <stdio.h>
@@ -40,6 +42,7 @@
 #include "lib/fdpass.h"
 #include "lib/util.h"
 #include "runtime/internal.h"
+#include "runtime/security.h"
 #include "runtime/sysinfo.h"
 
 #define MAX_LISTENERS 64
@@ -53,16 +56,16 @@ static char *socket_path(const struct vz_global_conf *g, const char *ctid)
 
 /* ---- the container side ------------------------------------------------------- */
 
-void ct_sysinfo_install(int sock)
-{
-	scmp_filter_ctx ctx;
-	int fd = -1;
-	char byte = 'L';
-	struct iovec iov = {.iov_base = &byte, .iov_len = 1};
+/* The notify filter, the same for every container: generated once, in vzd
+ * (ct_sysinfo_connect), and only loaded in the forked child, which must not
+ * allocate (lib/child.h).  .filter NULL if it could not be made. */
+static struct sock_fprog notify_prog;
+static pthread_once_t notify_once = PTHREAD_ONCE_INIT;
 
-	if (sock < 0)
-		return;
-	ctx = seccomp_init(SCMP_ACT_ALLOW);
+static void make_notify_prog(void)
+{
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+
 	/* No no_new_privs: that would also disarm set-uid programs of the
 	 * container.  Its root holds CAP_SYS_ADMIN in its user namespace,
 	 * which is what loading a filter without it takes. */
@@ -71,18 +74,32 @@ void ct_sysinfo_install(int sock)
 	 * main profile's own answers; they see the host's figures. */
 	if (ctx && seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0) == 0 &&
 	    seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_ALLOW) == 0 &&
-	    seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(sysinfo), 0) == 0 &&
-	    seccomp_load(ctx) == 0)
-		fd = seccomp_notify_fd(ctx);
-	if (fd >= 0)
-		vz_sendmsg_fds(sock, &iov, 1, &fd, 1);
+	    seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(sysinfo), 0) == 0)
+		vz_seccomp_export(ctx, &notify_prog, NULL);
 	if (ctx)
-		seccomp_release(ctx); /* closes fd */
+		seccomp_release(ctx);
+}
+
+void ct_sysinfo_install(int sock)
+{
+	char byte = 'L';
+	struct iovec iov = {.iov_base = &byte, .iov_len = 1};
+	int fd = -1;
+
+	if (sock < 0)
+		return;
+	if (notify_prog.filter)
+		fd = vz_seccomp_load_prog(&notify_prog, SECCOMP_FILTER_FLAG_NEW_LISTENER);
+	if (fd >= 0) {
+		vz_sendmsg_fds(sock, &iov, 1, &fd, 1);
+		close(fd);
+	}
 	close(sock);
 }
 
 int ct_sysinfo_connect(const struct vz_global_conf *g, const char *ctid)
 {
+	pthread_once(&notify_once, make_notify_prog);
 	cleanup_free char *path = socket_path(g, ctid);
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	int fd;

@@ -228,14 +228,15 @@ static int make_nics(const struct vz_global_conf *g, const struct vz_ct_conf *c,
 /* In the forked child: join the cgroup, detach, drop to the VM user and
  * exec QEMU in a grandchild that reparents to vzd (a subreaper) and so
  * outlives neither more nor less than a container init does. */
-static void __attribute__((noreturn)) exec_qemu(struct vz_cgroup *cg, char **argv, const char *log,
-						const struct vz_vm_spec *spec, uid_t uid, gid_t gid)
+static void __attribute__((noreturn)) exec_qemu(const struct vz_cg_join *join, char **argv,
+						const char *log, const struct vz_vm_spec *spec,
+						uid_t uid, gid_t gid)
 {
 	gid_t groups[1];
 	int ngroups = 0, fd;
 	struct stat st;
 
-	if (cg->ops->attach(cg, getpid(), NULL) < 0 || setsid() < 0)
+	if (vz_cgroup_join(join, NULL) < 0 || setsid() < 0)
 		_exit(126);
 	if (fork() != 0)
 		_exit(0);
@@ -257,8 +258,7 @@ static void __attribute__((noreturn)) exec_qemu(struct vz_cgroup *cg, char **arg
 		_exit(126);
 	char *envp[] = {"PATH=/usr/bin:/bin", NULL};
 	execve(argv[0], argv, envp);
-	dprintf(2, "exec %s: %s\n", argv[0], strerror(errno));
-	_exit(127);
+	vz_child_exec_failed(argv[0]);
 }
 
 /* The last line QEMU wrote to its log, for an error message. */
@@ -286,14 +286,20 @@ static int launch(const struct vz_global_conf *g, const struct vz_ct_conf *c,
 	cleanup_free char *qmp_path = vz_vm_run_file(g, c->ctid, "qmp.sock");
 	cleanup_qmp struct vz_qmp q = {.fd = -1};
 	uint64_t deadline = vz_now_ms() + START_TIMEOUT_MS;
+	struct vz_cg_join join;
 	char tail[512];
 	int status;
-	pid_t pid = vz_child_fork();
+	pid_t pid;
 
+	/* The child only makes system calls (lib/child.h). */
+	if (vz_cgroup_join_open(cg, &join, err) < 0)
+		return -1;
+	pid = vz_child_fork();
+	if (pid == 0)
+		exec_qemu(&join, argv, log, spec, uid, gid);
+	vz_cgroup_join_close(&join);
 	if (pid < 0)
 		return vz_fail_errno(err, VZ_RESOURCE_ERROR, "fork");
-	if (pid == 0)
-		exec_qemu(cg, argv, log, spec, uid, gid);
 	if (vz_child_wait(pid, &status, -1) < 0 || vz_child_exit_code(status) != 0)
 		return vz_fail(err, VZ_START_ERROR, "cannot launch QEMU (helper status %d)",
 			       vz_child_exit_code(status));

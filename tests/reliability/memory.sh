@@ -7,6 +7,9 @@ require_root
 ensure_template busybox || skip_all "cannot build the busybox template"
 if [ "${VZ_LONG_TESTS:-0}" = 1 ]; then cycles=10000 bound_kb=4096; else cycles=200 bound_kb=2048; fi
 warmup=30
+# Progress (RSS, descriptors) every VZ_MEMORY_REPORT_EVERY cycles, so a long
+# run stopped early still has figures.
+report_every=${VZ_MEMORY_REPORT_EVERY:-1000}
 plan 5
 instance_up main
 
@@ -39,7 +42,7 @@ failed=0
 t0=$(date +%s)
 for i in $(seq 1 "$cycles"); do
 	cycle || failed=$((failed + 1))
-	[ $((i % 1000)) -eq 0 ] && diag "cycle $i: RSS $(rss_kb) kB"
+	[ $((i % report_every)) -eq 0 ] && diag "cycle $i: RSS $(rss_kb) kB, fds $(n_fds), $failed failed"
 done
 rss1=$(rss_kb)
 fds1=$(n_fds_settled "$fds0")
