@@ -26,6 +26,7 @@
 #include "lib/util.h"
 #include "netns/netns.h"
 #include "runtime/container.h"
+#include "runtime/sysinfo.h"
 #include "vm/backend.h"
 
 static void usage(FILE *out)
@@ -248,6 +249,9 @@ int main(int argc, char **argv)
 	vz_error err = {0};
 	int rc;
 
+	/* Internal: vzd re-executed as a container's sysinfo helper. */
+	if (argc > 1 && !strcmp(argv[1], "--sysinfo-helper"))
+		return vz_sysinfo_helper_main(argc - 2, argv + 2);
 	parse_args(argc, argv, &conf, &srv.debug, &srv.use_syslog);
 	vzd_log_init(srv.use_syslog, srv.debug);
 	if (setup(&srv, conf, &err) < 0) {

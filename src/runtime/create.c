@@ -380,13 +380,11 @@ static int apply_param(struct vz_ct_conf *c, const struct vz_param *p, vz_error 
 static int set_hostname_fn(void *arg)
 {
 	const char *name = arg;
-	cleanup_fclose FILE *f = NULL;
 
+	/* In a forked child: system calls only (lib/child.h). */
 	if (sethostname(name, strlen(name)) < 0)
 		return 1;
-	f = fopen("/etc/hostname", "we");
-	if (f)
-		fprintf(f, "%s\n", name);
+	ct_write_hostname_file(name);
 	return 0;
 }
 

@@ -43,6 +43,9 @@ int ct_build_rootfs(const struct ct_rootfs_spec *spec, vz_error *err);
 /* In the container's init, as its root: take a (locked) copy of that mount
  * namespace, pivot_root into VE_ROOT, set the host name. */
 int ct_enter_rootfs(const struct ct_rootfs_spec *spec, vz_error *err);
+/* Write @hostname to /etc/hostname (of the caller's root), best effort;
+ * async-signal-safe (lib/child.h). */
+void ct_write_hostname_file(const char *hostname);
 
 /* CTID.conf.creating: a create's intent, from its start to its commit. */
 char *ct_create_intent_path(const struct vz_global_conf *g, const char *ctid);

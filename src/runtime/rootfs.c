@@ -263,7 +263,7 @@ static int enter_root(const char *root, vz_error *err)
 	return 0;
 }
 
-static void write_hostname_file(const char *hostname)
+void ct_write_hostname_file(const char *hostname)
 {
 	/* After pivot_root: paths resolve inside the container only. */
 	int fd = open("/etc/hostname", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -306,6 +306,6 @@ int ct_enter_rootfs(const struct ct_rootfs_spec *spec, vz_error *err)
 			strlen(spec->hostname ? spec->hostname : spec->ctid)) < 0)
 		return vz_fail_errno(err, VZ_SYSTEM_ERROR, "set host name");
 	if (spec->hostname)
-		write_hostname_file(spec->hostname);
+		ct_write_hostname_file(spec->hostname);
 	return 0;
 }

@@ -99,11 +99,11 @@ void ct_sysinfo_install(int sock)
 
 int ct_sysinfo_connect(const struct vz_global_conf *g, const char *ctid)
 {
-	pthread_once(&notify_once, make_notify_prog);
 	cleanup_free char *path = socket_path(g, ctid);
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	int fd;
 
+	pthread_once(&notify_once, make_notify_prog);
 	if (strlen(path) >= sizeof(sa.sun_path))
 		return -1;
 	strcpy(sa.sun_path, path);
@@ -240,6 +240,26 @@ out:
 	_exit(0);
 }
 
+int vz_sysinfo_helper_main(int argc, char **argv)
+{
+	struct helper h = {.n = 1, .pfd[0] = {.fd = 3, .events = POLLIN}};
+	char *end;
+
+	/* PATH CGROUP_ROOT CGROUP_PARENT CTID CGROUP_VERSION START_S, the
+	 * listening socket on fd 3 (ct_sysinfo_helper_start). */
+	if (argc != 6)
+		return 2;
+	h.start_s = strtoull(argv[5], &end, 10);
+	if (*end || vz_cgroup_new(argv[1], argv[2], argv[3], (unsigned)atoi(argv[4]), &h.cg,
+				  NULL) < 0)
+		return 2;
+	prctl(PR_SET_NAME, "vz-sysinfo");
+	signal(SIGPIPE, SIG_IGN);
+	if (seccomp_notify_alloc(&h.req, &h.resp) < 0)
+		return 1;
+	helper_main(&h, argv[0]);
+}
+
 static int listen_at(const char *path, vz_error *err)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
@@ -266,7 +286,8 @@ int ct_sysinfo_helper_start(const struct vz_global_conf *g, const char *ctid, pi
 			    vz_error *err)
 {
 	cleanup_free char *path = socket_path(g, ctid);
-	struct helper h = {.start_s = boottime_s(), .n = 1};
+	struct vz_cgroup *cg = NULL;
+	char start_s[32], version[8], **argv;
 	int fd;
 	pid_t pid;
 
@@ -275,29 +296,32 @@ int ct_sysinfo_helper_start(const struct vz_global_conf *g, const char *ctid, pi
 		*ret_pid = 0;
 		return 0;
 	}
-	if (ct_cgroup(g, ctid, &h.cg, err) < 0)
+	if (ct_cgroup(g, ctid, &cg, err) < 0)
 		return -1;
+	/* The helper runs for as long as the container: a fork of threaded
+	 * vzd may not allocate (lib/child.h), so it execs vzd itself in helper
+	 * mode (vzd --sysinfo-helper, vz_sysinfo_helper_main). */
+	snprintf(start_s, sizeof(start_s), "%llu", (unsigned long long)boottime_s());
+	snprintf(version, sizeof(version), "%d", strcmp(cg->ops->name, "v1") ? 2 : 1);
+	argv = (char *[]){"vzd", "--sysinfo-helper", path, cg->root, cg->parent, cg->name,
+			  version, start_s, NULL};
 	fd = listen_at(path, err);
 	if (fd < 0) {
-		vz_cgroup_free(h.cg);
+		vz_cgroup_free(cg);
 		return -1;
 	}
 	pid = vz_child_fork();
 	if (pid == 0) {
 		/* Its own session, out of vzd's signals; only the socket kept. */
 		setsid();
-		prctl(PR_SET_NAME, "vz-sysinfo");
-		signal(SIGPIPE, SIG_IGN);
 		if (dup2(fd, 3) < 0)
 			_exit(1);
 		close_range(4, ~0U, 0);
-		h.pfd[0] = (struct pollfd){.fd = 3, .events = POLLIN};
-		if (seccomp_notify_alloc(&h.req, &h.resp) < 0)
-			_exit(1);
-		helper_main(&h, path);
+		execv("/proc/self/exe", argv);
+		vz_child_exec_failed("/proc/self/exe");
 	}
 	close(fd);
-	vz_cgroup_free(h.cg);
+	vz_cgroup_free(cg);
 	if (pid < 0) {
 		unlink(path);
 		return vz_fail_errno(err, VZ_RESOURCE_ERROR, "fork the sysinfo helper");

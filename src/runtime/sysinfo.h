@@ -11,6 +11,9 @@
  * container.  Failure only means sysinfo() shows the host's figures. */
 int ct_sysinfo_helper_start(const struct vz_global_conf *g, const char *ctid, pid_t *ret_pid,
 			    vz_error *err);
+/* vzd --sysinfo-helper ARGS...: the helper itself, after its exec (@argc,
+ * @argv: what follows that option).  Returns only on bad arguments. */
+VZ_EXPORT int vz_sysinfo_helper_main(int argc, char **argv);
 /* A connection to the container's helper, made on the host side (before
  * entering the container's mount namespace); -1 if it does not run. */
 int ct_sysinfo_connect(const struct vz_global_conf *g, const char *ctid);
