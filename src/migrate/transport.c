@@ -167,6 +167,7 @@ int mig_send_cmd_output(struct mig_chan *c, char *const argv[], const char *what
 {
 	cleanup_free char *buf = vz_xcalloc(1, CHUNK);
 	cleanup_free char *s = NULL;
+	json_t *end;
 	uint64_t next_report = 64u << 20, start = c->sent;
 	int p[2], status = 0, rc = 0;
 	ssize_t n;
@@ -201,7 +202,9 @@ int mig_send_cmd_output(struct mig_chan *c, char *const argv[], const char *what
 	vz_child_wait(pid, &status, -1);
 	if (rc < 0)
 		return rc;
-	s = json_dumps(status_json(status), JSON_COMPACT);
+	end = status_json(status);
+	s = json_dumps(end, JSON_COMPACT);
+	json_decref(end);
 	if (mig_send_frame(c, 'E', s, strlen(s), err) < 0)
 		return -1;
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
