@@ -19,6 +19,7 @@ static const char *const names[] = {
     "start.after-marker",    /* CTID.running written, nothing mounted */
     "start.after-mount",     /* VE_ROOT mounted, no cgroup */
     "start.after-cgroup",    /* cgroups created, no init */
+    "start.after-net",	     /* init cloned, network up and recorded, init held */
     "start.after-launch",    /* init running, reply not sent */
     "stop.after-halt",	     /* halt requested, maybe still running */
     "stop.after-kill",	     /* every process killed, cgroup and mount left */
@@ -27,6 +28,7 @@ static const char *const names[] = {
     "destroy.after-private", /* private area removed, .destroyed left */
     "set.after-apply",	     /* live change applied, config not saved */
     "write.after-tmp",	     /* atomic write: temp file written, not renamed */
+    "net.before-record",     /* interfaces, routes, rules added; CTID.net not written */
     NULL,
 };
 

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "lib/cleanup.h"
+#include "lib/fault.h"
 #include "lib/util.h"
 #include "netns/announce.h"
 #include "netns/netns.h"
@@ -54,6 +55,13 @@ struct rec {
 struct state {
 	struct rec *r;
 	size_t n;
+	/* While apply() adds to the host: the record to keep on disk is
+	 * @base plus this, written each time a record of something that
+	 * outlives vzd is added (state_add), so that a crash of vzd never
+	 * leaves a rule or proxy entry the record does not name. */
+	const struct vz_global_conf *g;
+	const char *ctid;
+	const struct state *base;
 };
 
 static void nl_closep(struct vz_nl *nl)
@@ -266,6 +274,22 @@ static void state_load(const struct vz_global_conf *g, const char *ctid, struct 
 	}
 }
 
+static int state_save(const struct vz_global_conf *g, const char *ctid, const struct state *s,
+		      vz_error *err);
+
+/* Write @base plus @s: the record while apply() is half way. */
+static void state_checkpoint(const struct state *s)
+{
+	struct state both = {0};
+
+	both.n = s->base->n + s->n;
+	both.r = vz_xcalloc(both.n ? both.n : 1, sizeof(*both.r));
+	memcpy(both.r, s->base->r, s->base->n * sizeof(*both.r));
+	memcpy(both.r + s->base->n, s->r, s->n * sizeof(*both.r));
+	state_save(s->g, s->ctid, &both, NULL);
+	free(both.r);
+}
+
 static void state_add(struct state *s, const char *kind, const char *a, const char *b,
 		      const char *c)
 {
@@ -277,6 +301,9 @@ static void state_add(struct state *s, const char *kind, const char *a, const ch
 	snprintf(r->a, sizeof(r->a), "%s", a);
 	snprintf(r->b, sizeof(r->b), "%s", b);
 	snprintf(r->c, sizeof(r->c), "%s", c);
+	/* Addresses live in the container: nothing to undo on the host. */
+	if (s->g && strcmp(kind, "addr"))
+		state_checkpoint(s);
 }
 
 static bool state_has(const struct state *s, const char *kind, const char *a, const char *b)
@@ -505,10 +532,12 @@ static int routed_host(struct vz_nl *nl, const struct vz_global_conf *g, const c
 					     a->family == AF_INET ? "ipv4" : "ipv6", *d);
 			write_sysctl(p, "0", NULL);
 		}
-		if (vz_nl_neigh(nl, add, di, a, NULL, err) < 0 && add)
-			return -1;
+		/* Recorded first: removing an entry that is not there is
+		 * harmless, one that is there and unrecorded is a leak. */
 		if (add)
 			state_add(st, "proxy", text, *d, ctid);
+		if (vz_nl_neigh(nl, add, di, a, NULL, err) < 0 && add)
+			return -1;
 	}
 	return 0;
 }
@@ -668,7 +697,7 @@ static int apply(const struct vz_global_conf *g, const struct vz_ct_conf *c, pid
 		 const struct state *old, vz_error *err)
 {
 	cleanup_plan struct plan p = {0};
-	cleanup_state struct state st = {0};
+	cleanup_state struct state st = {.g = g, .ctid = c->ctid, .base = old};
 	cleanup_nl struct vz_nl host = {0}, ct = {0};
 	cleanup_free char *nspath = vz_strdup_printf("/proc/%d/ns/net", (int)pid);
 	cleanup_close int nsfd = open(nspath, O_RDONLY | O_CLOEXEC);
@@ -703,6 +732,7 @@ static int apply(const struct vz_global_conf *g, const struct vz_ct_conf *c, pid
 		if (port_rules(g, c, &p, pt, err) < 0)
 			goto fail;
 	}
+	vz_fault_point("net.before-record");
 	return state_save(g, c->ctid, &st, err);
 fail:
 	state_save(g, c->ctid, &st, NULL);

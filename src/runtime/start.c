@@ -258,6 +258,7 @@ static int await_init(const struct launch *l, int fd, int *go_fd, pid_t *ret_pid
 			*ret_pid = m.pid;
 			if (vz_net_ct_setup(l->g, l->c, m.pid, err) < 0)
 				return -1;
+			vz_fault_point("start.after-net");
 			if (write(*go_fd, "g", 1) != 1)
 				return vz_fail_errno(err, VZ_START_ERROR,
 						     "let the container init go on");

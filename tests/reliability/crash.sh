@@ -26,25 +26,6 @@ set_then_stop() {
 }
 running_or_stopped() { ct_stopped_clean "$1" 2>/dev/null || ct_running_whole "$1"; }
 
-# crash_at FAULT COMMAND...: run COMMAND against a vzd that dies at FAULT,
-# then bring up a clean vzd (which reconciles).
-crash_at() {
-	_f=$1
-	shift
-	covered="$covered $_f"
-	vzd_stop
-	vzd_start_faulty "$_f"
-	"$@" >/dev/null 2>&1
-	if vzd_wait_dead && grep -q "fault injection: killing pid [0-9]* at $_f\$" "$ROOT/vzd.log"; then
-		ok "$_f: vzd was killed at the step"
-	else
-		not_ok "$_f: vzd was killed at the step"
-		vzd_stop
-	fi
-	vzd_start
-	check "$_f: no temp files, intents or partial areas" no_debris
-}
-
 for f in $faults; do
 	case $f in
 	create.*)
@@ -101,6 +82,11 @@ for f in $faults; do
 			"! grep -q 777 '$ROOT/conf/102.conf' && '$VZLIST_BIN' -H -o ctid 102 | grep -q 102"
 		check "$f: then set --save works" sh -c \
 			"'$VZCTL_BIN' -q set 102 --cpuunits 777 --save && grep -q 'CPUUNITS=\"777\"' '$ROOT/conf/102.conf'"
+		;;
+	net.*)
+		# Reached only with networking: crash-net.sh kills vzd there.
+		covered="$covered $f"
+		for _i in 1 2 3 4; do ok "# SKIP $f: in tests/reliability/crash-net.sh"; done
 		;;
 	*)
 		not_ok "$f: no crash test for this fault point"

@@ -73,3 +73,22 @@ no_debris() {
 	_d=$(ls "$ROOT/conf" "$ROOT/run" "$ROOT/private" 2>/dev/null | grep -E '\.tmp\.|\.creating$|\.partial$|\.destroyed$')
 	[ -z "$_d" ] || { diag "debris: $_d"; return 1; }
 }
+
+# crash_at FAULT COMMAND...: run COMMAND against a vzd that dies at FAULT,
+# then bring up a clean vzd (which reconciles).  Two test points.
+crash_at() {
+	_f=$1
+	shift
+	covered="$covered $_f"
+	vzd_stop
+	vzd_start_faulty "$_f"
+	"$@" >/dev/null 2>&1
+	if vzd_wait_dead && grep -q "fault injection: killing pid [0-9]* at $_f\$" "$ROOT/vzd.log"; then
+		ok "$_f: vzd was killed at the step"
+	else
+		not_ok "$_f: vzd was killed at the step"
+		vzd_stop
+	fi
+	vzd_start
+	check "$_f: no temp files, intents or partial areas" no_debris
+}
