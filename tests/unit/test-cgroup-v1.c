@@ -369,6 +369,50 @@ static void test_attach_moves_process_everywhere(void **state)
 	assert_int_equal(members, n_hier);
 }
 
+/* What a child of vzd does: files opened before the fork, only write()
+ * after it; the child ends up where attach would put it. */
+static void test_join_from_child_matches_attach(void **state)
+{
+	struct fixture *f = *state;
+	cleanup_free pid_t *pids = NULL;
+	cleanup_strv char **leaves = NULL;
+	struct vz_cg_join j;
+	size_t n = 0, n_leaves = 0;
+	int status;
+	pid_t pid;
+	vz_error err;
+
+	assert_int_equal(f->cg->ops->create(f->cg, &err), 0);
+	assert_int_equal(vz_cgroup_join_open(f->cg, &j, &err), 0);
+	assert_int_equal(f->cg->ops->leaves(f->cg, &leaves, &err), 0);
+	for (char **l = leaves; *l; l++)
+		n_leaves++;
+	assert_true(n_leaves >= 1);
+	assert_int_equal(j.n, n_leaves);
+	pid = fork();
+	if (pid == 0) {
+		vz_error e;
+		if (vz_cgroup_join(&j, &e) < 0)
+			_exit(1);
+		pause(); /* until the parent looked */
+		_exit(0);
+	}
+	vz_cgroup_join_close(&j);
+	assert_int_equal(j.n, 0);
+	assert_true(pid > 0);
+	for (int i = 0; i < 100 && n == 0; i++) {
+		free(pids);
+		pids = NULL;
+		assert_int_equal(f->cg->ops->procs(f->cg, &pids, &n, &err), 0);
+		if (n == 0)
+			usleep(10000);
+	}
+	assert_int_equal(n, 1);
+	assert_int_equal(pids[0], pid);
+	kill(pid, SIGKILL);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+}
+
 static void test_freeze_stops_and_thaw_resumes(void **state)
 {
 	struct fixture *f = *state;
@@ -492,6 +536,7 @@ int main(void)
 	    T(test_create_makes_cgroup_in_every_hierarchy),
 	    T(test_create_copies_cpuset_down),
 	    T(test_attach_moves_process_everywhere),
+	    T(test_join_from_child_matches_attach),
 	    T(test_freeze_stops_and_thaw_resumes),
 	    T(test_kill_takes_down_the_tree),
 	    T(test_kill_of_absent_cgroup_is_fine),
