@@ -274,6 +274,9 @@ int vz_ct_spawn(const struct vz_global_conf *g, const char *ctid, const struct v
 	if (helper < 0)
 		return vz_fail_errno(err, VZ_RESOURCE_ERROR, "fork");
 	if (await_spawn(parent_fd, o->pty, ret_master, err) < 0) {
+		/* A helper that never reported (stuck) must not hold the client
+		 * forever, as start does with its launcher. */
+		kill(helper, SIGKILL);
 		vz_child_wait(helper, &status, -1);
 		return vz_error_wrap(err, "container %s", ctid);
 	}
