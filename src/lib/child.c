@@ -130,6 +130,31 @@ void vz_child_exec_failed(const char *prog)
 	_exit(127);
 }
 
+/* In a new child (single-threaded): no reaper and a fresh registry. */
+static void child_reset(void)
+{
+	sigset_t none;
+
+	sigemptyset(&none);
+	/* A blocked signal mask survives exec: children start unblocked. */
+	pthread_sigmask(SIG_SETMASK, &none, NULL);
+	/* Ignored signals survive exec: give children the default back. */
+	signal(SIGPIPE, SIG_DFL);
+	reaper_running = false;
+	slots = NULL;
+	pthread_mutex_init(&lock, NULL);
+	pthread_cond_init(&changed, NULL);
+}
+
+pid_t vz_child_fork_unwaited(void)
+{
+	pid_t pid = fork();
+
+	if (pid == 0)
+		child_reset();
+	return pid;
+}
+
 pid_t vz_child_fork(void)
 {
 	struct child_slot *s = calloc(1, sizeof(*s));
@@ -140,17 +165,7 @@ pid_t vz_child_fork(void)
 	pthread_mutex_lock(&lock);
 	pid = fork();
 	if (pid == 0) {
-		/* The child is single-threaded: no reaper and a fresh registry. */
-		sigset_t none;
-		sigemptyset(&none);
-		/* A blocked signal mask survives exec: children start unblocked. */
-		pthread_sigmask(SIG_SETMASK, &none, NULL);
-		/* Ignored signals survive exec: give children the default back. */
-		signal(SIGPIPE, SIG_DFL);
-		reaper_running = false;
-		slots = NULL;
-		pthread_mutex_init(&lock, NULL);
-		pthread_cond_init(&changed, NULL);
+		child_reset();
 		/* @s is not freed: free() could wait for an allocator lock
 		 * that another thread held at the fork (see child.h). */
 		return 0;

@@ -24,6 +24,11 @@ VZ_EXPORT int vz_child_reaper_start(void);
  * on failure with errno set. */
 VZ_EXPORT pid_t vz_child_fork(void);
 
+/* vz_child_fork() for a child nobody will vz_child_wait() for (a helper
+ * that outlives the request that started it): not registered, so nothing
+ * stays behind when it ends; the reaper reaps it like an orphaned init. */
+VZ_EXPORT pid_t vz_child_fork_unwaited(void);
+
 /* Between vz_child_fork() and exec or _exit, the child of threaded vzd may
  * only make async-signal-safe calls: another thread may have held the
  * allocator's or any library's lock at the fork, and the child's copy of

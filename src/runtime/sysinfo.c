@@ -310,7 +310,9 @@ int ct_sysinfo_helper_start(const struct vz_global_conf *g, const char *ctid, pi
 		vz_cgroup_free(cg);
 		return -1;
 	}
-	pid = vz_child_fork();
+	/* Nobody waits for it: a registered child would leave its slot in
+	 * vzd's child registry at every container start. */
+	pid = vz_child_fork_unwaited();
 	if (pid == 0) {
 		/* Its own session, out of vzd's signals; only the socket kept. */
 		setsid();

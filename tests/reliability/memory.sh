@@ -6,6 +6,9 @@
 require_root
 ensure_template busybox || skip_all "cannot build the busybox template"
 if [ "${VZ_LONG_TESTS:-0}" = 1 ]; then cycles=10000 bound_kb=4096; else cycles=200 bound_kb=2048; fi
+# VZ_MEMORY_CYCLES=N: another number of cycles (same bound), e.g. to measure
+# a slope without the full long run.
+cycles=${VZ_MEMORY_CYCLES:-$cycles}
 warmup=30
 # Progress (RSS, descriptors) every VZ_MEMORY_REPORT_EVERY cycles, so a long
 # run stopped early still has figures.
