@@ -16,7 +16,7 @@ command -v qemu-system-x86_64 >/dev/null || skip_all "qemu-system-x86_64 not ins
 ensure_template busybox || skip_all "cannot build the busybox template"
 ensure_vm_kit || skip_all "cannot build the VM kit: $(tail -n1 "$VZ_BUILDDIR/tests/vmkit.log")"
 
-plan 38
+plan 42
 
 CT=7101
 # A short probe: on hosts where /dev/kvm hangs guests, fall back quickly.
@@ -75,6 +75,14 @@ check_rc 3 "exec2 returns the guest command's status" vzctl exec2 $CT 'exit 3'
 check_rc 0 "the guest pings a peer on the bridge" vzctl exec2 $CT 'ping -c 2 -W 5 10.77.0.3'
 check_rc 0 "the guest pings the host's bridge address" vzctl exec2 $CT 'ping -c 2 -W 5 10.77.0.1'
 check "the peer pings the guest" sh -c "ip netns exec '$NS' ping -c 2 -W 5 10.77.0.2 >/dev/null"
+# A container of the same instance on the same bridge: CT and VM see each
+# other like any two tenants of one host.
+CT2=7102
+check_rc 0 "a container with a NIC on the same bridge starts" sh -c \
+	"'$VZCTL_BIN' create $CT2 --ostemplate busybox >/dev/null && '$VZCTL_BIN' set $CT2 --netif_add eth0 --ipadd 10.77.0.4 --save >/dev/null && '$VZCTL_BIN' start $CT2"
+check_rc 0 "the container pings the VM" vzctl exec2 $CT2 'ping -c 2 -W 5 10.77.0.2'
+check_rc 0 "the VM pings the container" vzctl exec2 $CT 'ping -c 2 -W 5 10.77.0.4'
+check_rc 0 "the container goes away" sh -c "'$VZCTL_BIN' stop $CT2 --fast >/dev/null && '$VZCTL_BIN' destroy $CT2 >/dev/null"
 
 out=$( (sleep 1; echo 'echo console-$((6*7))'; sleep 2) | timeout 30 "$VZCTL_BIN" console $CT 2>&1)
 check "console: a shell answers on the serial port" contains "$out" "console-42"
