@@ -15,24 +15,28 @@
 #include "lib/syscalls.h"
 #include "lib/util.h"
 #include "cgroups/cgroup.h"
+#include "runtime/seccomp-bpf.h"
 #include "runtime/security.h"
 
-/* Compile @snapshot and keep only its BPF program in @s. */
-static int compile_prog(const char *snapshot, struct ct_security *s, vz_error *err)
+/* libseccomp's work, done once per container start: the snapshot compiled
+ * and exported as the BPF program every process of the container gets
+ * (.filter NULL if the snapshot has no filter). */
+static int program_from_snapshot(const char *snapshot, struct sock_fprog *ret, vz_error *err)
 {
 	scmp_filter_ctx ctx = NULL;
 	int rc;
 
 	if (vz_seccomp_compile_snapshot(snapshot, &ctx, err) < 0)
 		return -1;
-	rc = ctx ? vz_seccomp_export(ctx, &s->prog, err) : 0;
+	rc = ctx ? vz_seccomp_export(ctx, ret, err) : 0;
 	if (ctx)
 		seccomp_release(ctx);
 	return rc;
 }
 
 int ct_security_prepare(const struct vz_global_conf *g, const struct vz_ct_conf *c,
-			struct ct_security *ret, char **ret_snapshot, vz_error *err)
+			struct ct_security *ret, char **ret_marker, size_t *ret_marker_len,
+			vz_error *err)
 {
 	cleanup_free char *profile = vz_seccomp_profile_path(g, c);
 	cleanup_free char *snapshot = NULL;
@@ -41,10 +45,10 @@ int ct_security_prepare(const struct vz_global_conf *g, const struct vz_ct_conf 
 	if (vz_caps_drop_mask(c->capability, &s.cap_drop, err) < 0)
 		return vz_error_wrap(err, "CAPABILITY");
 	if (vz_seccomp_snapshot(profile, c->features, &snapshot, err) < 0 ||
-	    compile_prog(snapshot, &s, err) < 0)
+	    program_from_snapshot(snapshot, &s.prog, err) < 0)
 		return vz_error_wrap(err, "seccomp profile `%s`", profile);
-	if (ret_snapshot)
-		*ret_snapshot = steal_pointer(&snapshot);
+	if (ret_marker)
+		*ret_marker = vz_seccomp_marker_pack(snapshot, &s.prog, ret_marker_len);
 	*ret = s;
 	return 0;
 }
@@ -52,14 +56,18 @@ int ct_security_prepare(const struct vz_global_conf *g, const struct vz_ct_conf 
 int ct_security_prepare_exec(const struct vz_global_conf *g, const struct vz_ct_conf *c,
 			     const char *marker, struct ct_security *ret, vz_error *err)
 {
-	cleanup_free char *snapshot = NULL;
+	cleanup_free char *text = NULL;
 	struct ct_security s = {.no_new_privs = c->no_new_privs};
+	size_t len = 0;
 
-	if (vz_read_file(marker, 4 << 20, &snapshot, NULL, NULL) < 0 || !snapshot[0])
-		return ct_security_prepare(g, c, ret, NULL, err);
+	if (vz_read_file(marker, 4 << 20, &text, &len, NULL) < 0 || !text[0])
+		return ct_security_prepare(g, c, ret, NULL, NULL, err);
 	if (vz_caps_drop_mask(c->capability, &s.cap_drop, err) < 0)
 		return vz_error_wrap(err, "CAPABILITY");
-	if (compile_prog(snapshot, &s, err) < 0)
+	/* The program the init got; a marker without one (written by an older
+	 * vz) or with a damaged one still has the snapshot it came from. */
+	if (vz_seccomp_marker_unpack(text, len, &s.prog) < 0 &&
+	    program_from_snapshot(text, &s.prog, err) < 0)
 		return vz_error_wrap(err, "seccomp profile the container started with (`%s`)",
 				     marker);
 	*ret = s;
@@ -112,8 +120,7 @@ int ct_security_bound_by(struct ct_security *s, pid_t init, int init_pidfd, vz_e
 
 void ct_security_release(struct ct_security *s)
 {
-	free(s->prog.filter);
-	s->prog = (struct sock_fprog){0};
+	vz_bpf_prog_release(&s->prog);
 }
 
 static int devnode_rule(const char *entry, struct vz_dev_rule *ret, vz_error *err)

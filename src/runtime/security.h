@@ -18,6 +18,7 @@
 #include "config/conf.h"
 #include "config/seckeys.h"
 #include "lib/error.h"
+#include "runtime/seccomp-bpf.h"
 
 /* Compile the JSON seccomp profile at @path (format in etc/seccomp/
  * default.json and the README) into a filter for x86_64, i386 and x32 whose
@@ -59,12 +60,15 @@ int vz_seccomp_export(scmp_filter_ctx ctx, struct sock_fprog *ret, vz_error *err
 int vz_seccomp_load_prog(const struct sock_fprog *prog, unsigned flags);
 
 /* Everything from the configs; no change to the calling process.  The
- * filter is compiled from the snapshot returned in *@ret_snapshot (caller
- * frees; may be NULL), which start keeps in the running marker. */
+ * filter is compiled once, from the profile snapshot; *@ret_marker (caller
+ * frees; may be NULL) gets the snapshot and the program for the running
+ * marker (vz_seccomp_marker_pack), *@ret_marker_len its size. */
 int ct_security_prepare(const struct vz_global_conf *g, const struct vz_ct_conf *c,
-			struct ct_security *ret, char **ret_snapshot, vz_error *err);
-/* For exec and enter: the filter from the snapshot in @marker (the
- * config's profile if there is none, as after a start by an older vz). */
+			struct ct_security *ret, char **ret_marker, size_t *ret_marker_len,
+			vz_error *err);
+/* For exec and enter: the program stored in @marker, installed as is; if
+ * it is missing or damaged, compiled from the marker's snapshot; if there
+ * is none either (a restore writes an empty marker), from the config. */
 int ct_security_prepare_exec(const struct vz_global_conf *g, const struct vz_ct_conf *c,
 			     const char *marker, struct ct_security *ret, vz_error *err);
 /* In the container, as its root, right before exec. */

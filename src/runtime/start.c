@@ -284,15 +284,16 @@ static int launch(const struct vz_global_conf *g, const struct vz_ct_conf *c, st
 	cleanup_close int parent_fd = -1, go_fd = -1;
 	int sv[2] = {-1, -1}, status;
 	cleanup_free char *snapshot = NULL, *marker = ct_running_marker(g, c->ctid);
+	size_t snapshot_len = 0;
 	pid_t launcher = -1;
 	int rc = -1;
 
 	ct_idmap(g, c, &l.map);
-	/* The running marker keeps the seccomp profile the init gets, for
-	 * exec and enter to apply the same (see security.h). */
-	if (ct_security_prepare(g, c, &l.sec, &snapshot, err) < 0)
+	/* The running marker keeps the seccomp profile and program the init
+	 * gets, for exec and enter to apply the same (see security.h). */
+	if (ct_security_prepare(g, c, &l.sec, &snapshot, &snapshot_len, err) < 0)
 		return -1;
-	if (vz_write_file_atomic(marker, snapshot, strlen(snapshot), 0600, err) < 0 ||
+	if (vz_write_file_atomic(marker, snapshot, snapshot_len, 0600, err) < 0 ||
 	    vz_cgroup_join_open(cg, &l.cg_join, err) < 0)
 		goto out;
 	/* Best effort: without a readable host file, `inherit` adds nothing. */
