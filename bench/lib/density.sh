@@ -92,8 +92,9 @@ density_rung() {
 	_g="@$_N"
 	bench_row "start-all$_g" "vz (par $BENCH_PAR)" s "$(secs $((_t1 - _t0)))" "" "" 1 \
 		"$_running running, $_failed failed, $(echo $_pids | wc -w) processes, MemAvailable change $(((_a1 - _a0) / _N)) KiB/ct"
-	# vzd's per-container helpers (vz-sysinfo, one per container when
-	# sysinfo is virtualized) are forks of vzd outside the container.
+	# vzd's helpers outside the containers: vz-sysinfo (a fork of vzd; one
+	# per instance since issue 8b, one per container before) when sysinfo
+	# is virtualized.
 	density_mem "$_g" "vz" "$_N" "$_k0" "$_k1" "$_r0" "$_r1" "$_pids" \
 		"$(pgrep -P "$(cat "$ROOT/vzd.pid")" -x vz-sysinfo)"
 	bench_row "vzd-rss$_g" "vz vzd" MiB "$(awk -v k="$_r1" 'BEGIN { printf "%.1f", k / 1024 }')" "" "" 1 ""

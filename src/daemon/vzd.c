@@ -249,7 +249,7 @@ int main(int argc, char **argv)
 	vz_error err = {0};
 	int rc;
 
-	/* Internal: vzd re-executed as a container's sysinfo helper. */
+	/* Internal: vzd re-executed as the instance's sysinfo helper. */
 	if (argc > 1 && !strcmp(argv[1], "--sysinfo-helper"))
 		return vz_sysinfo_helper_main(argc - 2, argv + 2);
 	parse_args(argc, argv, &conf, &srv.debug, &srv.use_syslog);

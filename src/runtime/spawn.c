@@ -232,7 +232,7 @@ static int load_join(const struct vz_global_conf *g, const char *ctid, bool with
 		return -1;
 	}
 	/* Made here, on the host side: inside, the socket path is out of reach. */
-	j->sysinfo_sock = ct_sysinfo_connect(g, ctid);
+	j->sysinfo_sock = with_security ? ct_sysinfo_connect(g, ctid, false) : -1;
 	return 0;
 }
 

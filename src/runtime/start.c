@@ -309,7 +309,7 @@ static int launch(const struct vz_global_conf *g, const struct vz_ct_conf *c, st
 		goto out;
 	}
 	go_fd = l.go[1];
-	l.sysinfo_sock = ct_sysinfo_connect(g, c->ctid);
+	l.sysinfo_sock = ct_sysinfo_connect(g, c->ctid, true);
 	launcher = vz_child_fork();
 	if (launcher == 0)
 		launcher_main(&l);
@@ -397,13 +397,10 @@ static int check_init(const struct vz_ct_conf *c, vz_error *err)
 
 /* Undo a start that failed half way. */
 static void rollback(const struct vz_global_conf *g, const struct vz_ct_conf *c,
-		     struct vz_cgroup *cg, pid_t init, bool mounted_here, const char *marker,
-		     pid_t sysinfo_helper)
+		     struct vz_cgroup *cg, pid_t init, bool mounted_here, const char *marker)
 {
 	if (init > 0)
 		kill(init, SIGKILL);
-	if (sysinfo_helper > 0)
-		kill(sysinfo_helper, SIGKILL);
 	cg->ops->kill(cg, NULL);
 	cg->ops->destroy(cg, NULL);
 	vz_net_ct_cleanup(g, c->ctid);
@@ -418,8 +415,7 @@ int vz_ct_start(const struct vz_global_conf *g, const char *ctid, vz_error *err)
 	cleanup_cgroup struct vz_cgroup *cg = NULL;
 	cleanup_free char *marker = ct_running_marker(g, ctid);
 	bool mounted = false, mounted_here = false;
-	pid_t init = 0, sysinfo_helper = 0;
-	vz_error ignored;
+	pid_t init = 0;
 
 	if (vz_ct_conf_load(g, ctid, &c, err) < 0 || check_startable(g, c, err) < 0 ||
 	    ct_cgroup(g, ctid, &cg, err) < 0 || vz_is_mountpoint(c->ve_root, &mounted, err) < 0)
@@ -442,8 +438,6 @@ int vz_ct_start(const struct vz_global_conf *g, const char *ctid, vz_error *err)
 	    ct_apply_devices(c, cg, err) < 0 || vz_res_apply(c, cg, err) < 0)
 		goto fail_rollback;
 	vz_fault_point("start.after-cgroup");
-	/* Without the helper sysinfo() shows host figures: not fatal. */
-	ct_sysinfo_helper_start(g, ctid, &sysinfo_helper, &ignored);
 	if (launch(g, c, cg, &init, err) < 0)
 		goto fail_rollback;
 	vz_fault_point("start.after-launch");
@@ -451,7 +445,7 @@ int vz_ct_start(const struct vz_global_conf *g, const char *ctid, vz_error *err)
 	vz_net_announce(g, c, init, NULL);
 	return 0;
 fail_rollback:
-	rollback(g, c, cg, init, mounted_here, marker, sysinfo_helper);
+	rollback(g, c, cg, init, mounted_here, marker);
 	goto fail;
 fail:
 	return vz_error_wrap(err, "cannot start container %s", ctid);

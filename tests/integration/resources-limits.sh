@@ -6,7 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 require_root
 ensure_template busybox || skip_all "cannot build the busybox template"
-plan 37
+plan 39
 instance_up main
 CG=vzt-main-$$
 cgv() { cat "/sys/fs/cgroup/$1/$CG/$2/$3" 2>/dev/null; }
@@ -50,6 +50,12 @@ fi
 # ---- sysinfo() (seccomp user notification, served by the vz-sysinfo helper)
 memtotal() { vzctl exec2 101 "free | awk '/^Mem:/ { print \$2 }'"; }
 check "sysinfo() inside (busybox free) reports the 96M limit" test "$(memtotal)" = 98304
+# One helper for the instance, not one per container: 101 and 102 both run.
+# (a fork of this instance's vzd: its command line names our vz.conf)
+helpers() { for p in $(pgrep -x vz-sysinfo); do tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -qF "$ROOT/" && echo "$p"; done; }
+check "one vz-sysinfo helper serves both containers ($(helpers | tr '\n' ' '))" test "$(helpers | wc -l)" = 1
+check "... and 102 gets its own figures (host total, no limit)" \
+	test "$(vzctl exec2 102 "free | awk '/^Mem:/ { print \$2 }'")" != 98304
 vzd_kill9
 vzd_start
 check "... and still does after vzd was killed and restarted" test "$(memtotal)" = 98304
