@@ -94,6 +94,16 @@ check_rc 0 "103: other rules still apply (perf_event_open)" "$VZCTL_BIN" exec2 1
 vzctl -q set 103 --features userfaultfd:off --save >/dev/null
 check_rc 1 "103: exec keeps the filter the init started with (userfaultfd still lifted until restart)" \
 	"$VZCTL_BIN" exec2 103 /probe userfaultfd
+# The running marker holds the profile snapshot, a NUL and the compiled
+# program; exec installs the program, or compiles the snapshot if the
+# program is damaged or cut off (never something else).
+m="$ROOT/run/103.running"
+printf '\000' | dd of="$m" bs=1 seek=$(($(stat -c %s "$m") - 1)) conv=notrunc status=none
+check_rc 1 "103: a damaged stored program: exec compiles the init's snapshot (userfaultfd still lifted)" \
+	"$VZCTL_BIN" exec2 103 /probe userfaultfd
+check_rc 0 "... whose other rules apply (perf_event_open refused)" "$VZCTL_BIN" exec2 103 /probe perf_event_open
+head -c "$(tr '\0' '\n' <"$m" | head -n1 | wc -c)" "$m" >"$m.cut" && mv "$m.cut" "$m"
+check_rc 1 "103: a marker with the snapshot only (older vz): the same" "$VZCTL_BIN" exec2 103 /probe userfaultfd
 vzctl -q restart 103 --fast >/dev/null
 check_rc 0 "103: after the restart the saved FEATURES apply (userfaultfd refused again)" \
 	"$VZCTL_BIN" exec2 103 /probe userfaultfd
