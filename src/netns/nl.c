@@ -366,15 +366,23 @@ static size_t alen(int family)
 	return family == AF_INET ? 4 : 16;
 }
 
+/* A request that adds (create or replace) or removes one object. */
+static struct nlmsghdr *put_change(char *buf, bool add, uint16_t new_type, uint16_t del_type)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+
+	nlh->nlmsg_type = add ? new_type : del_type;
+	nlh->nlmsg_flags = add ? NLM_F_CREATE | NLM_F_REPLACE : 0;
+	return nlh;
+}
+
 int vz_nl_addr(struct vz_nl *nl, bool add, int index, const struct vz_inet *a, vz_error *err)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE], text[VZ_INET_STRLEN];
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct nlmsghdr *nlh = put_change(buf, add, RTM_NEWADDR, RTM_DELADDR);
 	struct ifaddrmsg *ifa;
 	int r;
 
-	nlh->nlmsg_type = add ? RTM_NEWADDR : RTM_DELADDR;
-	nlh->nlmsg_flags = add ? NLM_F_CREATE | NLM_F_REPLACE : 0;
 	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
 	ifa->ifa_family = (uint8_t)a->family;
 	ifa->ifa_prefixlen = a->prefix;
@@ -393,12 +401,10 @@ int vz_nl_route(struct vz_nl *nl, bool add, int family, const struct vz_inet *ds
 		const struct vz_inet *gw, int oif, bool onlink, vz_error *err)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE], text[VZ_INET_STRLEN] = "default";
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct nlmsghdr *nlh = put_change(buf, add, RTM_NEWROUTE, RTM_DELROUTE);
 	struct rtmsg *rtm;
 	int r;
 
-	nlh->nlmsg_type = add ? RTM_NEWROUTE : RTM_DELROUTE;
-	nlh->nlmsg_flags = add ? NLM_F_CREATE | NLM_F_REPLACE : 0;
 	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
 	rtm->rtm_family = (uint8_t)family;
 	rtm->rtm_dst_len = dst ? dst->prefix : 0;
@@ -423,12 +429,10 @@ int vz_nl_neigh(struct vz_nl *nl, bool add, int index, const struct vz_inet *ip,
 		const uint8_t mac[6], vz_error *err)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE], text[VZ_INET_STRLEN];
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct nlmsghdr *nlh = put_change(buf, add, RTM_NEWNEIGH, RTM_DELNEIGH);
 	struct ndmsg *nd;
 	int r;
 
-	nlh->nlmsg_type = add ? RTM_NEWNEIGH : RTM_DELNEIGH;
-	nlh->nlmsg_flags = add ? NLM_F_CREATE | NLM_F_REPLACE : 0;
 	nd = mnl_nlmsg_put_extra_header(nlh, sizeof(*nd));
 	nd->ndm_family = (uint8_t)ip->family;
 	nd->ndm_ifindex = index;
