@@ -29,6 +29,10 @@ qga=${VZ_QEMU_GA:-/usr/sbin/qemu-ga}
 [ -x "$busybox" ] || die "no static busybox at \`$busybox\` (apt-get install busybox-static)"
 [ -x "$qga" ] || die "no qemu-ga at \`$qga\` (apt-get install qemu-guest-agent)"
 
+# Two builds of one kit share DIR.new: the second waits for the first.
+mkdir -p "$(dirname "$out")"
+exec 9>"$out.lock"
+flock 9
 work=$(mktemp -d "${TMPDIR:-/tmp}/vz-vmkit.XXXXXX")
 cleanup() { rm -rf -- "$work" "$out.new"; }
 trap cleanup EXIT

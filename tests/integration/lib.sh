@@ -78,11 +78,19 @@ ensure_template() {
 # link it into their instance's TEMPLATE/vm.  VZ_VM_KERNEL_DEB may name a
 # linux-image .deb already downloaded.
 VM_KIT="$VZ_BUILDDIR/tests/vmkit"
-ensure_vm_kit() {
+vm_kit_fresh() {
 	# Rebuilt when mkkit.sh changed since (the guest files come from it).
-	[ -f "$VM_KIT/vmlinuz" ] && [ "$VM_KIT/initrd.img" -nt "$VZ_SRCDIR/templates/vm/mkkit.sh" ] && return 0
+	[ -f "$VM_KIT/vmlinuz" ] && [ "$VM_KIT/initrd.img" -nt "$VZ_SRCDIR/templates/vm/mkkit.sh" ]
+}
+ensure_vm_kit() {
+	vm_kit_fresh && return 0
 	mkdir -p "$VZ_BUILDDIR/tests"
-	"$VZ_SRCDIR/templates/vm/mkkit.sh" "$VM_KIT" >"$VZ_BUILDDIR/tests/vmkit.log" 2>&1
+	# Tests running in parallel (make check -j) need the kit at once: the
+	# first builds it, the others wait for it and then use it.
+	(
+		flock 8
+		vm_kit_fresh || "$VZ_SRCDIR/templates/vm/mkkit.sh" "$VM_KIT" >"$VZ_BUILDDIR/tests/vmkit.log" 2>&1
+	) 8>"$VZ_BUILDDIR/tests/vmkit.build.lock"
 }
 
 # instance_up NAME [IDBASE]: a private vz instance under a temporary root,
