@@ -16,7 +16,7 @@ require_net() {
 # subnets 10.77.0.0/24 and fd77::/64 on it.
 net_instance() {
 	instance_up "$1"
-	BRIDGE="b$(printf '%s' "$TEST_NAME-$1-$$" | cksum | cut -c1-8)"
+	BRIDGE="b$(printf '%s' "$TEST_NAME-$1-$$" | cksum | cut -d" " -f1 | cut -c1-8)"
 	cat >>"$VZ_CONF" <<CONF
 VZ_BRIDGE="$BRIDGE"
 BRIDGE_ADDRESS="10.77.0.1/24 fd77::1/64"

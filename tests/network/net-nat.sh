@@ -6,7 +6,7 @@
 . "$(dirname "$0")/net-lib.sh"
 require_net
 plan 16
-tag=$(printf '%s' "$TEST_NAME-$$" | cksum | cut -c1-6)
+tag=$(printf '%s' "$TEST_NAME-$$" | cksum | cut -d' ' -f1 | cut -c1-6)
 LAN="vzt-lan-$tag-$$"
 HOSTIF="lh$tag"
 ip netns add "$LAN" || skip_all "cannot create a network namespace"
