@@ -554,6 +554,65 @@ static int cmd_enter(struct cli *cli, const struct command *cmd, int argc, char 
 	return rc;
 }
 
+static int list_sessions(struct cli *cli, const char *ctid)
+{
+	json_t *result = NULL, *v;
+	size_t i;
+	int rc = call(cli, vz_client_request("sessions", ctid, NULL), NULL, 0, NULL, NULL, &result);
+
+	if (rc)
+		return rc;
+	printf("SESSION TTY         STATE\n");
+	json_array_foreach(json_object_get(result, "sessions"), i, v)
+		printf("%7d /dev/pts/%-3d %s\n", (int)json_integer_value(json_object_get(v, "id")),
+		       (int)json_integer_value(json_object_get(v, "id")),
+		       json_is_true(json_object_get(v, "attached")) ? "attached" : "detached");
+	json_decref(result);
+	return 0;
+}
+
+/* vzctl attach CTID [SESSION] | --list: back onto an enter session that a
+ * restore (or a migration) left detached. */
+static int cmd_attach(struct cli *cli, const struct command *cmd, int argc, char **argv)
+{
+	static const struct option opts[] = {HELP_OPT, {"list", no_argument, NULL, 'l'}, END_OPT};
+	struct session s = {.master = -1};
+	json_t *args, *result = NULL;
+	const char *ctid;
+	bool list = false;
+	long id = -1;
+	char *end;
+	int c, rc;
+
+	while ((c = getopt_long(argc, argv, "hl", opts, NULL)) != -1) {
+		if (c != 'l')
+			return option_stop(cli, cmd, c);
+		list = true;
+	}
+	rc = take_ctid(cli, cmd, argc, argv, true, &ctid);
+	if (rc)
+		return rc;
+	if (optind < argc) {
+		id = strtol(argv[optind], &end, 10);
+		if (*end || end == argv[optind] || id < 0 || id > 100000 || list)
+			return usage_error(cli, cmd, "unexpected argument `%s`", argv[optind]);
+		if (++optind < argc)
+			return usage_error(cli, cmd, "unexpected argument `%s`", argv[optind]);
+	}
+	if (list)
+		return list_sessions(cli, ctid);
+	args = json_object();
+	if (id >= 0)
+		json_object_set_new(args, "session", json_integer(id));
+	say(cli, "attached to CT %s", ctid);
+	fflush(stdout);
+	rc = call(cli, vz_client_request("attach", ctid, args), NULL, 0, on_pty, &s, &result);
+	json_decref(result);
+	if (rc == 0)
+		say(cli, "exited from CT %s", ctid);
+	return rc;
+}
+
 /* ---- console (VMs) ------------------------------------------------------ */
 
 static int on_console(void *data, json_t *msg, int fd)
@@ -759,7 +818,13 @@ static const struct command commands[] = {
      "As exec, but exit with the command's own status.\n"},
     {"enter", cmd_enter, "CTID [--exec COMMAND [ARG...]]",
      "Open an interactive shell (or COMMAND) in the container on a pty.\n"
-     "Leave with `exit` or Ctrl-D.\n"},
+     "Leave with `exit` or Ctrl-D; closing vzctl hangs the session up.  The session\n"
+     "lives in the container: a checkpoint keeps it, and after a restore or migration\n"
+     "`vzctl attach` takes it up again.\n"},
+    {"attach", cmd_attach, "CTID [SESSION] | CTID --list",
+     "Attach to an enter session left detached by a restore or migration (SESSION:\n"
+     "its /dev/pts number; optional if only one is detached).\n"
+     "  -l, --list  list the container's sessions and their state\n"},
     {"set", cmd_set, "CTID [--save] PARAMETER VALUE...",
      "Change container parameters; --save writes them to CTID.conf.\n"
      "  --hostname NAME --ipadd ADDR --ipdel ADDR|all --nameserver ADDR|inherit\n"

@@ -445,6 +445,44 @@ static int h_exec(struct request *r, json_t **ret, vz_error *err)
 	return 0;
 }
 
+/* Hand session @id to the client: its pty master and the connection to
+ * its holder, which the client keeps while it relays (client.c closes the
+ * second descriptor after the event), so a client that goes away hangs the
+ * session up. */
+static int send_session(struct request *r, int id, vz_error *err)
+{
+	cleanup_close int master = -1, conn = -1;
+	json_t *ev;
+	int rc;
+
+	if (vz_session_attach(r->srv->g, r->ctid, id, &master, &conn, err) < 0)
+		return -1;
+	ev = json_pack("{s:b, s:i}", "pty", 1, "session", id);
+	rc = vz_proto_send(r->sock, ev, (int[]){master, conn}, 2, err);
+	json_decref(ev);
+	return rc;
+}
+
+/* Tell the user about sessions a restore left detached. */
+static void note_detached(struct request *r)
+{
+	cleanup_free struct vz_session *v = NULL;
+	size_t n = 0;
+
+	if (vz_session_list(r->srv->g, r->ctid, &v, &n, NULL) < 0)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		if (v[i].attached)
+			continue;
+		cleanup_free char *msg = vz_strdup_printf(
+		    "Container %s has a detached session on /dev/pts/%d: vzctl attach %s %d",
+		    r->ctid, v[i].id, r->ctid, v[i].id);
+		json_t *p = json_pack("{s:s}", "progress", msg);
+		vz_proto_send(r->sock, p, NULL, 0, NULL);
+		json_decref(p);
+	}
+}
+
 static int h_enter(struct request *r, json_t **ret, vz_error *err)
 {
 	cleanup_free const char **argv = NULL;
@@ -453,7 +491,7 @@ static int h_enter(struct request *r, json_t **ret, vz_error *err)
 	const char *shell_argv[] = {"/bin/sh", "-l", NULL};
 	struct vz_spawn_opts o = {.stdio = {-1, -1, -1}, .pty = true, .term = term};
 	cleanup_close int master = -1;
-	json_t *hello;
+	struct vz_session s;
 	pid_t pid;
 	int code;
 
@@ -466,22 +504,62 @@ static int h_enter(struct request *r, json_t **ret, vz_error *err)
 	o.envp = env;
 	o.rows = (unsigned short)json_integer_value(json_object_get(r->args, "rows"));
 	o.cols = (unsigned short)json_integer_value(json_object_get(r->args, "cols"));
-	if (spawn_locked(r, &o, &pid, &master, err) < 0)
+	note_detached(r);
+	/* The helper ends once the session runs (reparented to the init). */
+	if (spawn_locked(r, &o, &pid, &master, err) < 0 || vz_ct_spawn_wait(pid, &code, err) < 0 ||
+	    vz_session_start(r->srv->g, r->ctid, master, &s, err) < 0)
 		return -1;
-	hello = json_pack("{s:b}", "pty", 1);
-	if (vz_proto_send(r->sock, hello, &master, 1, err) < 0) {
-		json_decref(hello);
-		/* Nobody to talk to: end the session rather than leave it hanging. */
-		close(master);
-		master = -1;
-		vz_ct_spawn_wait(pid, &code, err);
+	vz_closep(&master);
+	if (send_session(r, s.id, err) < 0)
+		return -1;
+	*ret = json_pack("{s:i, s:i}", "status", 0, "session", s.id);
+	return 0;
+}
+
+/* Attach to a session: the one given, or the only detached one. */
+static int h_attach(struct request *r, json_t **ret, vz_error *err)
+{
+	json_t *jid = json_object_get(r->args, "session");
+	cleanup_free struct vz_session *v = NULL;
+	size_t n = 0, detached = 0;
+	int id = -1;
+
+	if (json_is_integer(jid)) {
+		id = (int)json_integer_value(jid);
+	} else {
+		if (vz_session_list(r->srv->g, r->ctid, &v, &n, err) < 0)
+			return -1;
+		for (size_t i = 0; i < n; i++)
+			if (!v[i].attached && detached++ == 0)
+				id = v[i].id;
+		if (detached == 0)
+			return vz_fail(err, VZ_INVALID_PARAMETER_VALUE,
+				       "container %s has no detached session", r->ctid);
+		if (detached > 1)
+			return vz_fail(err, VZ_INVALID_PARAMETER_VALUE,
+				       "container %s has %zu detached sessions: name one", r->ctid,
+				       detached);
+	}
+	if (send_session(r, id, err) < 0)
+		return -1;
+	*ret = json_pack("{s:i, s:i}", "status", 0, "session", id);
+	return 0;
+}
+
+static int h_sessions(struct request *r, json_t **ret, vz_error *err)
+{
+	cleanup_free struct vz_session *v = NULL;
+	json_t *a = json_array();
+	size_t n = 0;
+
+	if (vz_session_list(r->srv->g, r->ctid, &v, &n, err) < 0) {
+		json_decref(a);
 		return -1;
 	}
-	json_decref(hello);
-	vz_closep(&master);
-	if (vz_ct_spawn_wait(pid, &code, err) < 0)
-		return -1;
-	*ret = json_pack("{s:i}", "status", code);
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(a, json_pack("{s:i, s:b, s:i}", "id", v[i].id, "attached",
+						   v[i].attached, "holder", (int)v[i].holder));
+	*ret = json_pack("{s:o}", "sessions", a);
 	return 0;
 }
 
@@ -513,6 +591,7 @@ static const struct handler handlers[] = {
     {"start", h_start, true, true},	  {"stop", h_stop, true, true},
     {"restart", h_restart, true, true},	  {"set", h_set, true, true},
     {"exec", h_exec, true, false},	  {"enter", h_enter, true, false},
+    {"attach", h_attach, true, false},	  {"sessions", h_sessions, true, false},
     {"stats", vzd_h_stats, true, false},
     /* resume takes no lock: a command that entered a frozen container (an
      * exec spawning into it) holds the lock until the container thaws. */

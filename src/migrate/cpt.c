@@ -26,6 +26,7 @@
 #include "migrate/devfs.h"
 #include "migrate/migrate.h"
 #include "migrate/netif.h"
+#include "migrate/ttys.h"
 #include "runtime/internal.h"
 #include "storage/storage.h"
 
@@ -123,6 +124,10 @@ static int dump(const struct vz_global_conf *g, const struct vz_ct_conf *c, pid_
 		return -1;
 	criu_argv_common(&a, g, "dump", dir, log, c->ve_root);
 	argv_add(&a, "--external=mnt[/dev]:%s", MIG_DEVFS_KEY);
+	if (mig_ttys_dump_args(g, c->ctid, init, dir, &a, err) < 0) {
+		argv_free(&a);
+		return -1;
+	}
 	argv_add(&a, "--tree=%d", (int)init);
 	argv_add(&a, "--freeze-cgroup=%s", fz);
 	if (o->stage == VZ_CPT_DUMP || o->keep_running)
@@ -219,6 +224,7 @@ static int undump(const struct vz_global_conf *g, const struct vz_ct_conf *c,
 	cleanup_free char *log = vz_strdup_printf("%s/vz-restore.log", dir);
 	cleanup_free char *pidfile = vz_strdup_printf("%s/vz-restore.pid", dir);
 	cleanup_free char *devfs = NULL;
+	struct mig_ttys ttys = {0};
 	struct argv_buf a = {0};
 	pid_t init = 0;
 	int rc;
@@ -243,7 +249,8 @@ static int undump(const struct vz_global_conf *g, const struct vz_ct_conf *c,
 		}
 		argv_add(&a, "--external=mnt[%s]:%s", MIG_DEVFS_KEY, devfs);
 	}
-	if (mig_netif_restore_args(&a, dir, NULL, err) < 0) {
+	if (mig_netif_restore_args(&a, dir, NULL, err) < 0 ||
+	    mig_ttys_prepare(g, c, dir, &a, &ttys, err) < 0) {
 		argv_free(&a);
 		if (devfs)
 			mig_devfs_release(devfs);
@@ -251,6 +258,7 @@ static int undump(const struct vz_global_conf *g, const struct vz_ct_conf *c,
 	}
 	rc = criu_run(&a, cg, log, VZ_RESTORE_ERROR, err);
 	argv_free(&a);
+	mig_ttys_release(&ttys, rc == 0);
 	if (devfs)
 		mig_devfs_release(devfs);
 	if (rc < 0)

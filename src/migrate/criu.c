@@ -44,6 +44,7 @@ void argv_free(struct argv_buf *a)
 	free(a->v);
 	a->v = NULL;
 	a->n = 0;
+	a->n_keep = 0;
 }
 
 void criu_argv_common(struct argv_buf *a, const struct vz_global_conf *g, const char *action,
@@ -96,8 +97,10 @@ char *criu_log_errors(const char *log)
 }
 
 /* In the forked child (lib/child.h: system calls only). */
-static void __attribute__((noreturn)) exec_criu(char **argv, const struct vz_cg_join *join)
+static void __attribute__((noreturn)) exec_criu(const struct argv_buf *a,
+						const struct vz_cg_join *join)
 {
+	char **argv = a->v;
 	int devnull = open("/dev/null", O_RDWR);
 	vz_error err = {0};
 
@@ -109,6 +112,8 @@ static void __attribute__((noreturn)) exec_criu(char **argv, const struct vz_cg_
 	dup2(devnull, 0);
 	dup2(devnull, 1);
 	/* stderr stays: a failure to exec shows in vzd's log. */
+	for (size_t i = 0; i < a->n_keep; i++)
+		fcntl(a->keep[i], F_SETFD, 0);
 	execv(argv[0], argv);
 	vz_child_exec_failed(argv[0]);
 }
@@ -130,7 +135,7 @@ int criu_run(struct argv_buf *a, struct vz_cgroup *attach, const char *log, int 
 		return -1;
 	pid = vz_child_fork();
 	if (pid == 0)
-		exec_criu(a->v, attach ? &join : NULL);
+		exec_criu(a, attach ? &join : NULL);
 	vz_cgroup_join_close(&join);
 	if (pid < 0)
 		return vz_fail_errno(err, VZ_RESOURCE_ERROR, "fork");
@@ -157,7 +162,7 @@ pid_t criu_spawn(struct argv_buf *a, const char *log, vz_error *err)
 	if (pid < 0)
 		return vz_fail_errno(err, VZ_RESOURCE_ERROR, "fork");
 	if (pid == 0)
-		exec_criu(a->v, NULL);
+		exec_criu(a, NULL);
 	return pid;
 }
 

@@ -16,6 +16,8 @@
 struct argv_buf {
 	char **v;
 	size_t n;
+	int keep[16]; /* descriptors CRIU inherits (--inherit-fd) */
+	size_t n_keep;
 };
 void argv_add(struct argv_buf *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void argv_free(struct argv_buf *a);

@@ -146,4 +146,30 @@ VZ_EXPORT int vz_ct_spawn_wait(pid_t pid, int *ret_code, vz_error *err);
 VZ_EXPORT int vz_ct_exec(const struct vz_global_conf *g, const char *ctid, char *const *argv,
 			 const int stdio[3], int *ret_code, vz_error *err);
 
+/* ---- pty sessions of vzctl enter (session.c) ---------------------------- */
+
+struct vz_session {
+	int id;			 /* the pty's index: /dev/pts/ID in the container */
+	pid_t holder;		 /* host pid of the process holding the master */
+	bool attached;		 /* a client relays it now */
+	unsigned long long rdev; /* the slave as CRIU names it: tty[RDEV:DEV] */
+	unsigned long long dev;
+};
+
+/* Make the pty behind @master (the caller keeps its descriptor) a session
+ * of container @ctid: a holder process outside the container keeps the
+ * master until the last slave closes or an attached client leaves. */
+VZ_EXPORT int vz_session_start(const struct vz_global_conf *g, const char *ctid, int master,
+			       struct vz_session *ret, vz_error *err);
+
+/* Attach to session @id: *@ret_master is the pty master, *@ret_conn the
+ * connection to its holder, to be kept open while relaying (closing it
+ * hangs the session up).  VZ_LOCKED if another client is attached. */
+VZ_EXPORT int vz_session_attach(const struct vz_global_conf *g, const char *ctid, int id,
+				int *ret_master, int *ret_conn, vz_error *err);
+
+/* The container's live sessions in id order (stale records are dropped). */
+VZ_EXPORT int vz_session_list(const struct vz_global_conf *g, const char *ctid,
+			      struct vz_session **ret, size_t *ret_n, vz_error *err);
+
 #endif

@@ -5,7 +5,9 @@
  * forks the real process so that it lands in the container's pid namespace.
  * The helper stays outside and mirrors the process's exit status, which is
  * what vzd waits for.  For a pty session the master is opened from the
- * container's own devpts instance, so the pty belongs to the container.
+ * container's own devpts instance, so the pty belongs to the container, and
+ * the session leaves the helper for the container's init (session_main):
+ * its master goes to a holder (session.c), so a checkpoint takes it along.
  *
  *   vzd thread --fork--> helper (joins cgroup + namespaces) --fork--> process
  *        ^-- CT_SYNC_FD (pty master) / CT_SYNC_ERROR --------------'   |
@@ -130,7 +132,11 @@ process_main(const struct join *j, const struct vz_spawn_opts *o, int slave, int
 		vz_fail_errno(&err, VZ_SYSTEM_ERROR, "chdir /");
 		goto fail;
 	}
-	signal(SIGPIPE, SIG_DFL);
+	/* Ignored signals survive exec: vzd started in the background of a
+	 * shell ignores SIGINT and SIGQUIT, and a session's Ctrl-C would
+	 * reach nobody. */
+	for (int sig = 1; sig < NSIG; sig++)
+		signal(sig, SIG_DFL);
 	ct_sysinfo_install(j->sysinfo_sock);
 	close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
 	if (ct_security_apply(&j->sec, &err) < 0)
@@ -143,6 +149,27 @@ process_main(const struct join *j, const struct vz_spawn_opts *o, int slave, int
 fail:
 	ct_sync_send_error(sync_fd, &err);
 	_exit(errno == ENOENT ? 127 : 126);
+}
+
+/* A pty session must belong to the container's process tree, or CRIU could
+ * not dump it: this intermediate process forks the session and ends at
+ * once, so the session reparents to the container's init (a subreaper
+ * outside the pid namespace is never chosen).  Its exit status is then the
+ * init's to collect; the helper reports 0 once the session runs. */
+static void __attribute__((noreturn))
+session_main(const struct join *j, const struct vz_spawn_opts *o, int slave, int sync_fd)
+{
+	vz_error err = {0};
+	pid_t pid = fork();
+
+	if (pid == 0)
+		process_main(j, o, slave, sync_fd);
+	if (pid < 0) {
+		vz_fail_errno(&err, VZ_RESOURCE_ERROR, "fork in the container");
+		ct_sync_send_error(sync_fd, &err);
+		_exit(255);
+	}
+	_exit(0);
 }
 
 /* The helper: joins, forks the process, mirrors its exit status. */
@@ -164,6 +191,8 @@ helper_main(const struct join *j, const struct vz_spawn_opts *o, int sync_fd)
 		vz_fail_errno(&err, VZ_RESOURCE_ERROR, "fork in the container");
 		goto fail;
 	}
+	if (pid == 0 && o->pty)
+		session_main(j, o, slave, sync_fd);
 	if (pid == 0)
 		process_main(j, o, slave, sync_fd);
 	/* The helper may live as long as the session: it must not keep the

@@ -1,0 +1,341 @@
+/* Pty sessions of `vzctl enter`: who holds the master, how a client
+ * attaches, and the records that checkpoints read (see container.h).
+ *
+ * The session's processes live in the container (spawn.c reparents the
+ * shell to the container's init), so CRIU dumps them with the rest of the
+ * tree; only the pty master stays outside.  It is held by a small holder
+ * process per session, forked by vzd (not in the container's cgroup, so a
+ * dump never sees it) and independent of it, so a restarted vzd changes
+ * nothing.  The holder listens on an abstract unix socket (autobound name,
+ * root peers only) and hands the master to one client at a time:
+ *
+ *   client --"A"--> holder --"Y" + master (SCM_RIGHTS)--> client   attach
+ *   client --"A"--> holder --"B"--> client                         busy
+ *   client --"Q"--> holder --"a" | "d"--> client                   query
+ *
+ * The attached client keeps its connection for as long as it relays; when
+ * it closes (vzctl ended, its terminal went away) the holder closes the
+ * master, which hangs the session up as closing vzctl's terminal always
+ * did.  When the last slave closes (the session ended, or the container was
+ * checkpointed and killed) the holder exits.  A session that nobody has
+ * attached yet (a restored one) waits, detached, for `vzctl attach`.
+ *
+ * Records: RUN_DIR/CTID.sessions/ID, "HOLDER_PID NAME RDEV DEV", where ID
+ * is the pty's index in the container's devpts (/dev/pts/ID) and RDEV:DEV
+ * identify the slave as CRIU names it (tty[RDEV:DEV]). */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "lib/child.h"
+#include "lib/cleanup.h"
+#include "lib/fdpass.h"
+#include "lib/util.h"
+#include "runtime/container.h"
+#include "runtime/internal.h"
+
+#define NAME_MAX_LEN 32
+#define IO_TIMEOUT_MS 5000
+
+static char *sessions_dir(const struct vz_global_conf *g, const char *ctid)
+{
+	return vz_strdup_printf("%s/%s.sessions", g->run_dir, ctid);
+}
+
+static char *record_path(const struct vz_global_conf *g, const char *ctid, int id)
+{
+	return vz_strdup_printf("%s/%s.sessions/%d", g->run_dir, ctid, id);
+}
+
+/* ---- the holder (a forked child of threaded vzd: system calls only) ---- */
+
+static bool peer_is_root(int fd)
+{
+	struct ucred cr;
+	socklen_t len = sizeof(cr);
+
+	return getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) == 0 && cr.uid == 0;
+}
+
+/* Serve one connection; returns it if it became the attached client. */
+static int holder_serve(int conn, int master, bool attached)
+{
+	struct pollfd p = {.fd = conn, .events = POLLIN};
+	struct iovec iov;
+	char op = 0, reply;
+
+	if (!peer_is_root(conn) || poll(&p, 1, IO_TIMEOUT_MS) != 1 || read(conn, &op, 1) != 1) {
+		close(conn);
+		return -1;
+	}
+	if (op == 'A' && !attached) {
+		reply = 'Y';
+		iov = (struct iovec){.iov_base = &reply, .iov_len = 1};
+		if (vz_sendmsg_fds(conn, &iov, 1, &master, 1) == 1)
+			return conn;
+	} else {
+		reply = op == 'A' ? 'B' : attached ? 'a' : 'd';
+		iov = (struct iovec){.iov_base = &reply, .iov_len = 1};
+		vz_sendmsg_fds(conn, &iov, 1, NULL, 0);
+	}
+	close(conn);
+	return -1;
+}
+
+static void keep_only(int a, int b)
+{
+	int lo = a < b ? a : b, hi = a < b ? b : a;
+
+	if (lo > 0)
+		close_range(0, (unsigned)lo - 1, 0);
+	if (hi > lo + 1)
+		close_range((unsigned)lo + 1, (unsigned)hi - 1, 0);
+	close_range((unsigned)hi + 1, ~0U, 0);
+}
+
+static void __attribute__((noreturn)) holder_main(int master, int lsock, const char *record)
+{
+	int client = -1;
+
+	/* Its own session: nothing aimed at vzd's process group reaches it. */
+	setsid();
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
+	/* Nothing of vzd's: its clients must see EOF when vzd closes them. */
+	keep_only(master, lsock);
+	for (;;) {
+		/* The master is polled for nothing but hang-up: its data is the
+		 * attached client's to read. */
+		struct pollfd p[3] = {{.fd = master},
+				      {.fd = lsock, .events = POLLIN},
+				      {.fd = client, .events = POLLIN}};
+		char c;
+
+		if (poll(p, 3, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (p[0].revents & (POLLHUP | POLLERR))
+			break; /* no slave left: the session is over */
+		if (p[2].revents && read(client, &c, 1) <= 0)
+			break; /* the client left: hang the session up */
+		if (p[1].revents & POLLIN) {
+			int conn = accept4(lsock, NULL, NULL, SOCK_CLOEXEC);
+			if (conn >= 0 && (conn = holder_serve(conn, master, client >= 0)) >= 0)
+				client = conn;
+		}
+	}
+	/* The record goes before the master: the pty index (the session id)
+	 * cannot be reused while we still hold it. */
+	unlink(record);
+	_exit(0);
+}
+
+/* ---- records ------------------------------------------------------------ */
+
+static int write_record(const struct vz_global_conf *g, const char *ctid,
+			const struct vz_session *s, const char *name, vz_error *err)
+{
+	cleanup_free char *dir = sessions_dir(g, ctid), *path = record_path(g, ctid, s->id);
+	char buf[128];
+	int n = snprintf(buf, sizeof(buf), "%d %s %llx %llx\n", (int)s->holder, name, s->rdev,
+			 s->dev);
+
+	if (vz_mkdir_p(dir, 0700, err) < 0)
+		return -1;
+	return vz_write_file_atomic(path, buf, (size_t)n, 0600, err);
+}
+
+static int read_record(const struct vz_global_conf *g, const char *ctid, int id,
+		       struct vz_session *ret, char name[NAME_MAX_LEN])
+{
+	cleanup_free char *path = record_path(g, ctid, id), *buf = NULL;
+	size_t len;
+	int pid;
+
+	if (vz_read_file(path, 4096, &buf, &len, NULL) < 0)
+		return -1;
+	*ret = (struct vz_session){.id = id};
+	if (sscanf(buf, "%d %31s %llx %llx", &pid, name, &ret->rdev, &ret->dev) != 4)
+		return -1;
+	ret->holder = pid;
+	return 0;
+}
+
+/* Connect to the holder of session @id and send @op; the connection, or -1
+ * (no such holder: its record is stale and goes). */
+static int holder_connect(const struct vz_global_conf *g, const char *ctid, int id, char op,
+			  struct vz_session *ret)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	char name[NAME_MAX_LEN];
+	cleanup_close int fd = -1;
+	struct ucred cr;
+	socklen_t len = sizeof(cr);
+	size_t n;
+
+	if (read_record(g, ctid, id, ret, name) < 0)
+		return -1;
+	n = strlen(name);
+	if (n + 1 > sizeof(sa.sun_path))
+		return -1;
+	memcpy(sa.sun_path + 1, name, n);
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	/* A holder that is gone, or a name somebody else took since: stale.
+	 * (SO_PEERCRED names whoever called listen(), vzd, so only the uid
+	 * tells: abstract names are open to every user.) */
+	if (connect(fd, (struct sockaddr *)&sa,
+		    (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + n)) < 0 ||
+	    getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) < 0 || cr.uid != 0 ||
+	    write(fd, &op, 1) != 1) {
+		cleanup_free char *path = record_path(g, ctid, id);
+		unlink(path);
+		return -1;
+	}
+	return take_fd(&fd);
+}
+
+static int recv_reply(int fd, char *ret, int *ret_fd)
+{
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+	struct iovec iov = {.iov_base = ret, .iov_len = 1};
+	size_t n = 0;
+
+	*ret_fd = -1;
+	if (poll(&p, 1, IO_TIMEOUT_MS) != 1 || vz_recvmsg_fds(fd, &iov, 1, ret_fd, 1, &n) != 1)
+		return -1;
+	return 0;
+}
+
+/* ---- public ------------------------------------------------------------- */
+
+int vz_session_start(const struct vz_global_conf *g, const char *ctid, int master,
+		     struct vz_session *ret, vz_error *err)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	socklen_t salen = sizeof(sa);
+	cleanup_close int lsock = -1, slave = -1;
+	cleanup_free char *record = NULL;
+	char name[NAME_MAX_LEN];
+	struct vz_session s = {0};
+	struct stat st;
+	int index;
+	pid_t pid;
+
+	if (ioctl(master, TIOCGPTN, &index) < 0)
+		return vz_fail_errno(err, VZ_SYSTEM_ERROR, "not a pty master");
+	/* The slave as CRIU will see it in the session's descriptors. */
+	slave = ioctl(master, TIOCGPTPEER, O_RDONLY | O_NOCTTY | O_CLOEXEC);
+	if (slave < 0 || fstat(slave, &st) < 0)
+		return vz_fail_errno(err, VZ_SYSTEM_ERROR, "open pty %d's slave", index);
+	s.id = index;
+	s.rdev = (unsigned long long)st.st_rdev;
+	s.dev = (unsigned long long)st.st_dev;
+	lsock = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	/* Autobind: the kernel picks a free abstract name. */
+	if (lsock < 0 || bind(lsock, (struct sockaddr *)&sa, sizeof(sa_family_t)) < 0 ||
+	    listen(lsock, 8) < 0 || getsockname(lsock, (struct sockaddr *)&sa, &salen) < 0)
+		return vz_fail_errno(err, VZ_SYSTEM_ERROR, "session socket");
+	snprintf(name, sizeof(name), "%.*s", (int)(salen - offsetof(struct sockaddr_un, sun_path) - 1),
+		 sa.sun_path + 1);
+	record = record_path(g, ctid, index);
+	pid = vz_child_fork_unwaited();
+	if (pid < 0)
+		return vz_fail_errno(err, VZ_RESOURCE_ERROR, "fork a session holder");
+	if (pid == 0)
+		holder_main(master, lsock, record);
+	s.holder = pid;
+	if (write_record(g, ctid, &s, name, err) < 0) {
+		kill(pid, SIGKILL);
+		return vz_error_wrap(err, "session %d of container %s", index, ctid);
+	}
+	if (ret)
+		*ret = s;
+	return 0;
+}
+
+int vz_session_attach(const struct vz_global_conf *g, const char *ctid, int id, int *ret_master,
+		      int *ret_conn, vz_error *err)
+{
+	struct vz_session s;
+	cleanup_close int fd = holder_connect(g, ctid, id, 'A', &s);
+	int master = -1;
+	char reply;
+
+	if (fd < 0)
+		return vz_fail(err, VZ_INVALID_PARAMETER_VALUE, "container %s has no session %d",
+			       ctid, id);
+	if (recv_reply(fd, &reply, &master) < 0)
+		return vz_fail_errno(err, VZ_SYSTEM_ERROR, "no answer from session %d of container %s",
+				     id, ctid);
+	if (reply == 'B')
+		return vz_fail(err, VZ_LOCKED,
+			       "session %d of container %s is attached elsewhere", id, ctid);
+	if (reply != 'Y' || master < 0) {
+		if (master >= 0)
+			close(master);
+		return vz_fail(err, VZ_SYSTEM_ERROR, "session %d of container %s sent no pty", id,
+			       ctid);
+	}
+	*ret_master = master;
+	*ret_conn = take_fd(&fd);
+	return 0;
+}
+
+static int cmp_session(const void *a, const void *b)
+{
+	return ((const struct vz_session *)a)->id - ((const struct vz_session *)b)->id;
+}
+
+int vz_session_list(const struct vz_global_conf *g, const char *ctid, struct vz_session **ret,
+		    size_t *ret_n, vz_error *err)
+{
+	cleanup_free char *dir = sessions_dir(g, ctid);
+	cleanup_closedir DIR *d = opendir(dir);
+	cleanup_free struct vz_session *v = NULL;
+	struct dirent *de;
+	size_t n = 0;
+
+	(void)err;
+	while (d && (de = readdir(d))) {
+		struct vz_session s;
+		char *end, reply;
+		int fd, none;
+		long id = strtol(de->d_name, &end, 10);
+
+		if (*end || end == de->d_name || id < 0)
+			continue;
+		fd = holder_connect(g, ctid, (int)id, 'Q', &s);
+		if (fd < 0)
+			continue;
+		if (recv_reply(fd, &reply, &none) == 0) {
+			s.attached = reply == 'a';
+			v = vz_xrealloc(v, (n + 1) * sizeof(*v));
+			v[n++] = s;
+		}
+		if (none >= 0)
+			close(none);
+		close(fd);
+	}
+	if (n)
+		qsort(v, n, sizeof(*v), cmp_session);
+	*ret = steal_pointer(&v);
+	*ret_n = n;
+	return 0;
+}

@@ -1,0 +1,90 @@
+#!/bin/bash
+# `vzctl enter` sessions through checkpoint/restore: a busybox container
+# with an open session (changed tty settings and window size, a counting
+# foreground job) is checkpointed (and killed) and restored; the job goes
+# on counting, `vzctl attach` takes the session up again with the same
+# settings, the job is still the terminal's foreground (Ctrl-C stops it),
+# and typed input reaches the shell.  Also: closing vzctl hangs a session
+# up, a second client is refused, and an ordinary enter still works.
+#
+# The sessions are driven through script(1) reading a FIFO, so the test
+# types into a real terminal and reads what it shows.
+. "$(dirname "$0")/../integration/lib.sh"
+. "$(dirname "$0")/lib-migrate.sh"
+require_root
+command -v script >/dev/null || skip_all "needs script(1) (util-linux)"
+ensure_template busybox || skip_all "cannot build the busybox template"
+instance_up sess
+need_criu
+plan 23
+
+CT=101
+P="$ROOT/private/$CT"
+
+# term_open NAME CMD...: run vzctl CMD... on a terminal (script), typed
+# into through $ROOT/NAME.in (fd 3x), its screen in $ROOT/NAME.out.
+term_open() {
+	_t=$1
+	shift
+	mkfifo "$ROOT/$_t.in"
+	script -qfec "$(printf '%q ' "$VZCTL_BIN" "$@")" "$ROOT/$_t.out" <"$ROOT/$_t.in" >/dev/null 2>&1 &
+	eval "${_t}_PID=$!"
+	exec {_fd}>"$ROOT/$_t.in"
+	eval "${_t}_FD=$_fd"
+	at_exit "kill $! 2>/dev/null"
+}
+# type NAME TEXT: type TEXT (printf format) on terminal NAME.
+type_in() { _v="${1}_FD"; printf "$2" >&"${!_v}"; }
+shows() { grep -qa -- "$2" "$ROOT/$1.out"; }
+count() { cat "$P/tmp/count" 2>/dev/null || echo 0; }
+
+check_rc 0 "create $CT" vzctl create $CT --ostemplate busybox
+check_rc 0 "start $CT" vzctl start $CT
+
+# A session with changed settings and a counting foreground job.
+term_open s1 enter $CT
+check "enter gives a shell" wait_for 10 sh -c "grep -qa '#' '$ROOT/s1.out'"
+type_in s1 'stty rows 33 cols 111 erase ^H tostop; stty -a > /tmp/stty.before; tty > /tmp/tty.before; echo mark-$((6*7))\n'
+check "settings changed" wait_for 10 shows s1 mark-42
+type_in s1 "sh -c 'i=0; while :; do i=\$((i+1)); echo \$i > /tmp/count; echo tick-\$i; sleep 0.3; done'\n"
+check "the foreground job counts" wait_for 10 sh -c "[ \$(cat '$P/tmp/count' 2>/dev/null || echo 0) -ge 3 ]"
+OUT=$(vzctl attach $CT --list)
+check "the session is listed as attached" contains "$OUT" "attached"
+check_rc 9 "a second client is refused while one is attached" vzctl attach $CT 0
+
+# Checkpoint: the session's client is told by EIO and ends.
+check_rc 0 "chkpnt $CT with an open session" vzctl chkpnt $CT
+check "the attached vzctl ended" wait_for 10 sh -c "! kill -0 $s1_PID 2>/dev/null"
+check "the session's pty was recorded" grep -q "^pty 0 " "$ROOT/dump/$CT/vz-ttys"
+before=$(count)
+sleep 1
+check_rc 0 "restore $CT" vzctl restore $CT
+check "the job counts on after restore" wait_for 10 sh -c "[ \$(cat '$P/tmp/count') -gt $before ]"
+OUT=$(vzctl attach $CT --list)
+check "the restored session is listed as detached" contains "$OUT" "/dev/pts/0   detached"
+
+# Attach: the job is still the foreground (Ctrl-C stops it), the settings
+# are those of before, and the shell reads what is typed.
+term_open s2 attach $CT
+check "attach shows the job's output" wait_for 10 shows s2 tick-
+type_in s2 '\003'
+check "Ctrl-C stopped the foreground job" wait_for 10 sh -c "a=\$(cat '$P/tmp/count'); sleep 1; [ \"\$a\" = \"\$(cat '$P/tmp/count')\" ]"
+type_in s2 'stty -a > /tmp/stty.after; tty > /tmp/tty.after; echo typed-$((7*6))x\n'
+check "typed input reaches the shell" wait_for 10 shows s2 typed-42x
+check "stty -a shows the same settings" cmp "$P/tmp/stty.before" "$P/tmp/stty.after"
+check "... which are the changed ones" grep -q "rows 33; columns 111" "$P/tmp/stty.after"
+check "the session is /dev/pts/0 again" cmp "$P/tmp/tty.before" "$P/tmp/tty.after"
+type_in s2 'exit\n'
+check "exit ends the session and vzctl attach" wait_for 10 sh -c "! kill -0 $s2_PID 2>/dev/null"
+
+# Closing the client hangs a session up, as it always did.
+term_open s3 enter $CT
+wait_for 10 sh -c "grep -qa '#' '$ROOT/s3.out'"
+type_in s3 'echo $$ > /tmp/s3.pid\n'
+wait_for 10 test -s "$P/tmp/s3.pid"
+# SIGKILL for script: its terminal goes, vzctl gets SIGHUP and ends.
+{ kill -9 "$s3_PID" && wait "$s3_PID"; } 2>/dev/null
+check "a session whose client is gone is hung up" wait_for 10 sh -c "! '$VZCTL_BIN' attach $CT --list | grep -q /dev/pts"
+check "... and its shell is gone" wait_for 10 sh -c "! '$VZCTL_BIN' exec $CT 'kill -0 \$(cat /tmp/s3.pid) 2>/dev/null'"
+check_rc 0 "stop $CT" vzctl stop $CT --fast
+finish
