@@ -7,10 +7,9 @@
 # and typed input reaches the shell.  Also: closing vzctl hangs a session
 # up, a second client is refused, and an ordinary enter still works.
 #
-# The sessions are driven through script(1) reading a FIFO, so the test
-# types into a real terminal and reads what it shows.
 . "$(dirname "$0")/../integration/lib.sh"
 . "$(dirname "$0")/lib-migrate.sh"
+. "$(dirname "$0")/lib-term.sh"
 require_root
 command -v script >/dev/null || skip_all "needs script(1) (util-linux)"
 ensure_template busybox || skip_all "cannot build the busybox template"
@@ -21,21 +20,6 @@ plan 23
 CT=101
 P="$ROOT/private/$CT"
 
-# term_open NAME CMD...: run vzctl CMD... on a terminal (script), typed
-# into through $ROOT/NAME.in (fd 3x), its screen in $ROOT/NAME.out.
-term_open() {
-	_t=$1
-	shift
-	mkfifo "$ROOT/$_t.in"
-	script -qfec "$(printf '%q ' "$VZCTL_BIN" "$@")" "$ROOT/$_t.out" <"$ROOT/$_t.in" >/dev/null 2>&1 &
-	eval "${_t}_PID=$!"
-	exec {_fd}>"$ROOT/$_t.in"
-	eval "${_t}_FD=$_fd"
-	at_exit "kill $! 2>/dev/null"
-}
-# type NAME TEXT: type TEXT (printf format) on terminal NAME.
-type_in() { _v="${1}_FD"; printf "$2" >&"${!_v}"; }
-shows() { grep -qa -- "$2" "$ROOT/$1.out"; }
 count() { cat "$P/tmp/count" 2>/dev/null || echo 0; }
 
 check_rc 0 "create $CT" vzctl create $CT --ostemplate busybox
@@ -54,7 +38,7 @@ check_rc 9 "a second client is refused while one is attached" vzctl attach $CT 0
 
 # Checkpoint: the session's client is told by EIO and ends.
 check_rc 0 "chkpnt $CT with an open session" vzctl chkpnt $CT
-check "the attached vzctl ended" wait_for 10 sh -c "! kill -0 $s1_PID 2>/dev/null"
+check "the attached vzctl ended" wait_for 10 term_gone s1
 check "the session's pty was recorded" grep -q "^pty 0 " "$ROOT/dump/$CT/vz-ttys"
 before=$(count)
 sleep 1
@@ -75,7 +59,7 @@ check "stty -a shows the same settings" cmp "$P/tmp/stty.before" "$P/tmp/stty.af
 check "... which are the changed ones" grep -q "rows 33; columns 111" "$P/tmp/stty.after"
 check "the session is /dev/pts/0 again" cmp "$P/tmp/tty.before" "$P/tmp/tty.after"
 type_in s2 'exit\n'
-check "exit ends the session and vzctl attach" wait_for 10 sh -c "! kill -0 $s2_PID 2>/dev/null"
+check "exit ends the session and vzctl attach" wait_for 10 term_gone s2
 
 # Closing the client hangs a session up, as it always did.
 term_open s3 enter $CT
