@@ -15,7 +15,7 @@ command -v script >/dev/null || skip_all "needs script(1) (util-linux)"
 ensure_template busybox || skip_all "cannot build the busybox template"
 instance_up sess
 need_criu
-plan 23
+plan 29
 
 CT=101
 P="$ROOT/private/$CT"
@@ -46,6 +46,8 @@ check_rc 0 "restore $CT" vzctl restore $CT
 check "the job counts on after restore" wait_for 10 sh -c "[ \$(cat '$P/tmp/count') -gt $before ]"
 OUT=$(vzctl attach $CT --list)
 check "the restored session is listed as detached" contains "$OUT" "/dev/pts/0   detached"
+term_open hint enter $CT --exec true
+check "enter names the detached session" wait_for 10 shows hint "detached session on /dev/pts/0: vzctl attach $CT 0"
 
 # Attach: the job is still the foreground (Ctrl-C stops it), the settings
 # are those of before, and the shell reads what is typed.
@@ -66,9 +68,21 @@ term_open s3 enter $CT
 wait_for 10 sh -c "grep -qa '#' '$ROOT/s3.out'"
 type_in s3 'echo $$ > /tmp/s3.pid\n'
 wait_for 10 test -s "$P/tmp/s3.pid"
+vzd_stop
+vzd_start
+type_in s3 'echo alive-$((5*5))\n'
+check "a session outlives a vzd restart" wait_for 10 shows s3 alive-25
 # SIGKILL for script: its terminal goes, vzctl gets SIGHUP and ends.
 { kill -9 "$s3_PID" && wait "$s3_PID"; } 2>/dev/null
 check "a session whose client is gone is hung up" wait_for 10 sh -c "! '$VZCTL_BIN' attach $CT --list | grep -q /dev/pts"
 check "... and its shell is gone" wait_for 10 sh -c "! '$VZCTL_BIN' exec $CT 'kill -0 \$(cat /tmp/s3.pid) 2>/dev/null'"
+# CRIU files every external terminal under one record: one session at most.
+term_open s4 enter $CT
+term_open s5 enter $CT
+wait_for 10 sh -c "[ \$('$VZCTL_BIN' attach $CT --list | grep -c attached) -eq 2 ]"
+check_rc 16 "chkpnt with two sessions is refused" vzctl chkpnt $CT
+check "... saying why" contains "$OUT" "CRIU can take one"
+check "... and the container runs on" sh -c "'$VZCTL_BIN' status $CT | grep -q running"
 check_rc 0 "stop $CT" vzctl stop $CT --fast
+check "stop ends the sessions' clients" wait_for 10 sh -c "! kill -0 $s4_PID 2>/dev/null && ! kill -0 $s5_PID 2>/dev/null"
 finish
