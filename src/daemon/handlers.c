@@ -449,18 +449,22 @@ static int h_exec(struct request *r, json_t **ret, vz_error *err)
  * its holder, which the client keeps while it relays (client.c closes the
  * second descriptor after the event), so a client that goes away hangs the
  * session up. */
+static int send_pty(struct request *r, int id, int master, int conn, vz_error *err)
+{
+	json_t *ev = json_pack("{s:b, s:i}", "pty", 1, "session", id);
+	int rc = vz_proto_send(r->sock, ev, (int[]){master, conn}, 2, err);
+
+	json_decref(ev);
+	return rc;
+}
+
 static int send_session(struct request *r, int id, vz_error *err)
 {
 	cleanup_close int master = -1, conn = -1;
-	json_t *ev;
-	int rc;
 
 	if (vz_session_attach(r->srv->g, r->ctid, id, &master, &conn, err) < 0)
 		return -1;
-	ev = json_pack("{s:b, s:i}", "pty", 1, "session", id);
-	rc = vz_proto_send(r->sock, ev, (int[]){master, conn}, 2, err);
-	json_decref(ev);
-	return rc;
+	return send_pty(r, id, master, conn, err);
 }
 
 /* Tell the user about sessions a restore left detached. */
@@ -490,7 +494,7 @@ static int h_enter(struct request *r, json_t **ret, vz_error *err)
 	cleanup_strv char **env = env_for(r, term ? term : "xterm");
 	const char *shell_argv[] = {"/bin/sh", "-l", NULL};
 	struct vz_spawn_opts o = {.stdio = {-1, -1, -1}, .pty = true, .term = term};
-	cleanup_close int master = -1;
+	cleanup_close int master = -1, conn = -1;
 	struct vz_session s;
 	pid_t pid;
 	int code;
@@ -507,10 +511,8 @@ static int h_enter(struct request *r, json_t **ret, vz_error *err)
 	note_detached(r);
 	/* The helper ends once the session runs (reparented to the init). */
 	if (spawn_locked(r, &o, &pid, &master, err) < 0 || vz_ct_spawn_wait(pid, &code, err) < 0 ||
-	    vz_session_start(r->srv->g, r->ctid, master, &s, err) < 0)
-		return -1;
-	vz_closep(&master);
-	if (send_session(r, s.id, err) < 0)
+	    vz_session_start(r->srv->g, r->ctid, master, &conn, &s, err) < 0 ||
+	    send_pty(r, s.id, master, conn, err) < 0)
 		return -1;
 	*ret = json_pack("{s:i, s:i}", "status", 0, "session", s.id);
 	return 0;

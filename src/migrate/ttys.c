@@ -125,7 +125,7 @@ static int remake_session(const struct vz_global_conf *g, const struct vz_ct_con
 	/* As the container's root made it at enter (the group is devpts's). */
 	if (!c->privileged && fchown(slave, c->local_uid, (gid_t)-1) < 0)
 		return vz_fail_errno(err, VZ_RESTORE_ERROR, "chown pty %d", id);
-	if (vz_session_start(g, c->ctid, master, &s, err) < 0)
+	if (vz_session_start(g, c->ctid, master, NULL, &s, err) < 0)
 		return -1;
 	t->holder[t->n] = s.holder;
 	t->slave[t->n++] = slave;

@@ -158,9 +158,11 @@ struct vz_session {
 
 /* Make the pty behind @master (the caller keeps its descriptor) a session
  * of container @ctid: a holder process outside the container keeps the
- * master until the last slave closes or an attached client leaves. */
+ * master until the last slave closes or an attached client leaves.  With
+ * @ret_conn the caller is that client from the start (see
+ * vz_session_attach); without, the session starts detached. */
 VZ_EXPORT int vz_session_start(const struct vz_global_conf *g, const char *ctid, int master,
-			       struct vz_session *ret, vz_error *err);
+			       int *ret_conn, struct vz_session *ret, vz_error *err);
 
 /* Attach to session @id: *@ret_master is the pty master, *@ret_conn the
  * connection to its holder, to be kept open while relaying (closing it

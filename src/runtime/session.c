@@ -95,27 +95,33 @@ static int holder_serve(int conn, int master, bool attached)
 	return -1;
 }
 
-static void keep_only(int a, int b)
+/* Move @fds[] to 3, 4, ... and close everything else: nothing of vzd's
+ * stays open (its clients must see EOF when vzd closes them). */
+static void keep_only(int *fds, int n)
 {
-	int lo = a < b ? a : b, hi = a < b ? b : a;
-
-	if (lo > 0)
-		close_range(0, (unsigned)lo - 1, 0);
-	if (hi > lo + 1)
-		close_range((unsigned)lo + 1, (unsigned)hi - 1, 0);
-	close_range((unsigned)hi + 1, ~0U, 0);
+	for (int i = 0; i < n; i++)
+		if (fds[i] >= 0)
+			fds[i] = fcntl(fds[i], F_DUPFD, 100);
+	for (int i = 0; i < n; i++)
+		if (fds[i] >= 0)
+			fds[i] = dup2(fds[i], 3 + i);
+	close_range(0, 2, 0);
+	close_range(3 + (unsigned)n, ~0U, 0);
 }
 
-static void __attribute__((noreturn)) holder_main(int master, int lsock, const char *record)
+static void __attribute__((noreturn)) holder_main(int master, int lsock, int client,
+						  const char *record)
 {
-	int client = -1;
+	int fds[3] = {master, lsock, client};
 
 	/* Its own session: nothing aimed at vzd's process group reaches it. */
 	setsid();
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGHUP, SIG_IGN);
-	/* Nothing of vzd's: its clients must see EOF when vzd closes them. */
-	keep_only(master, lsock);
+	keep_only(fds, 3);
+	master = fds[0];
+	lsock = fds[1];
+	client = fds[2];
 	for (;;) {
 		/* The master is polled for nothing but hang-up: its data is the
 		 * attached client's to read. */
@@ -226,8 +232,9 @@ static int recv_reply(int fd, char *ret, int *ret_fd)
 /* ---- public ------------------------------------------------------------- */
 
 int vz_session_start(const struct vz_global_conf *g, const char *ctid, int master,
-		     struct vz_session *ret, vz_error *err)
+		     int *ret_conn, struct vz_session *ret, vz_error *err)
 {
+	int sp[2] = {-1, -1};
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	socklen_t salen = sizeof(sa);
 	cleanup_close int lsock = -1, slave = -1;
@@ -254,20 +261,35 @@ int vz_session_start(const struct vz_global_conf *g, const char *ctid, int maste
 		return vz_fail_errno(err, VZ_SYSTEM_ERROR, "session socket");
 	snprintf(name, sizeof(name), "%.*s", (int)(salen - offsetof(struct sockaddr_un, sun_path) - 1),
 		 sa.sun_path + 1);
+	/* A client attached from the start (enter): a session that ends at
+	 * once still has its output read, and is never seen detached. */
+	if (ret_conn && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
+		return vz_fail_errno(err, VZ_SYSTEM_ERROR, "session socket pair");
 	record = record_path(g, ctid, index);
 	pid = vz_child_fork_unwaited();
-	if (pid < 0)
-		return vz_fail_errno(err, VZ_RESOURCE_ERROR, "fork a session holder");
 	if (pid == 0)
-		holder_main(master, lsock, record);
+		holder_main(master, lsock, sp[1], record);
+	if (sp[1] >= 0)
+		close(sp[1]);
+	if (pid < 0) {
+		vz_fail_errno(err, VZ_RESOURCE_ERROR, "fork a session holder");
+		goto fail;
+	}
 	s.holder = pid;
 	if (write_record(g, ctid, &s, name, err) < 0) {
 		kill(pid, SIGKILL);
-		return vz_error_wrap(err, "session %d of container %s", index, ctid);
+		vz_error_wrap(err, "session %d of container %s", index, ctid);
+		goto fail;
 	}
 	if (ret)
 		*ret = s;
+	if (ret_conn)
+		*ret_conn = sp[0];
 	return 0;
+fail:
+	if (sp[0] >= 0)
+		close(sp[0]);
+	return -1;
 }
 
 int vz_session_attach(const struct vz_global_conf *g, const char *ctid, int id, int *ret_master,

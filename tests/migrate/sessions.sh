@@ -15,7 +15,7 @@ command -v script >/dev/null || skip_all "needs script(1) (util-linux)"
 ensure_template busybox || skip_all "cannot build the busybox template"
 instance_up sess
 need_criu
-plan 29
+plan 30
 
 CT=101
 P="$ROOT/private/$CT"
@@ -24,6 +24,14 @@ count() { cat "$P/tmp/count" 2>/dev/null || echo 0; }
 
 check_rc 0 "create $CT" vzctl create $CT --ostemplate busybox
 check_rc 0 "start $CT" vzctl start $CT
+
+# enter --exec of a command that ends at once: its output is never lost.
+n=0
+for i in 1 2 3 4 5; do
+	OUT=$(script -qec "$VZCTL_BIN enter $CT --exec echo quick-$i" /dev/null </dev/null 2>&1)
+	contains "$OUT" "quick-$i" && n=$((n + 1))
+done
+check "enter --exec of a short command shows its output ($n of 5)" [ "$n" -eq 5 ]
 
 # A session with changed settings and a counting foreground job.
 term_open s1 enter $CT
