@@ -37,7 +37,7 @@
 #include "migrate/ttys.h"
 #include "runtime/container.h"
 
-#define TTYS_FILE	 "vz-ttys"
+#define TTYS_FILE     "vz-ttys"
 #define MAX_PTY_INDEX 1000 /* CRIU's own limit */
 
 int mig_ttys_dump_args(const struct vz_global_conf *g, const char *ctid, pid_t init,
@@ -65,9 +65,8 @@ int mig_ttys_dump_args(const struct vz_global_conf *g, const char *ctid, pid_t i
 	 * external too, or CRIU refuses a controlling tty without a pty peer. */
 	if (stat(devtty, &st) < 0)
 		return vz_fail_errno(err, VZ_CHKPNT_ERROR, "stat `%s`", devtty);
-	text = vz_strdup_printf("pty %d %llx %llx\nctty %llx %llx\n", v[0].id, v[0].rdev,
-				v[0].dev, (unsigned long long)st.st_rdev,
-				(unsigned long long)st.st_dev);
+	text = vz_strdup_printf("pty %d %llx %llx\nctty %llx %llx\n", v[0].id, v[0].rdev, v[0].dev,
+				(unsigned long long)st.st_rdev, (unsigned long long)st.st_dev);
 	argv_add(a, "--external=tty[%llx:%llx]", v[0].rdev, v[0].dev);
 	argv_add(a, "--external=tty[%llx:%llx]", (unsigned long long)st.st_rdev,
 		 (unsigned long long)st.st_dev);

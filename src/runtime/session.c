@@ -47,7 +47,7 @@
 #include "runtime/container.h"
 #include "runtime/internal.h"
 
-#define NAME_MAX_LEN 32
+#define NAME_MAX_LEN  32
 #define IO_TIMEOUT_MS 5000
 
 static char *sessions_dir(const struct vz_global_conf *g, const char *ctid)
@@ -109,8 +109,8 @@ static void keep_only(int *fds, int n)
 	close_range(3 + (unsigned)n, ~0U, 0);
 }
 
-static void __attribute__((noreturn)) holder_main(int master, int lsock, int client,
-						  const char *record)
+static void __attribute__((noreturn))
+holder_main(int master, int lsock, int client, const char *record)
 {
 	int fds[3] = {master, lsock, client};
 
@@ -158,8 +158,8 @@ static int write_record(const struct vz_global_conf *g, const char *ctid,
 {
 	cleanup_free char *dir = sessions_dir(g, ctid), *path = record_path(g, ctid, s->id);
 	char buf[128];
-	int n = snprintf(buf, sizeof(buf), "%d %s %llx %llx\n", (int)s->holder, name, s->rdev,
-			 s->dev);
+	int n =
+	    snprintf(buf, sizeof(buf), "%d %s %llx %llx\n", (int)s->holder, name, s->rdev, s->dev);
 
 	if (vz_mkdir_p(dir, 0700, err) < 0)
 		return -1;
@@ -231,8 +231,8 @@ static int recv_reply(int fd, char *ret, int *ret_fd)
 
 /* ---- public ------------------------------------------------------------- */
 
-int vz_session_start(const struct vz_global_conf *g, const char *ctid, int master,
-		     int *ret_conn, struct vz_session *ret, vz_error *err)
+int vz_session_start(const struct vz_global_conf *g, const char *ctid, int master, int *ret_conn,
+		     struct vz_session *ret, vz_error *err)
 {
 	int sp[2] = {-1, -1};
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
@@ -259,8 +259,8 @@ int vz_session_start(const struct vz_global_conf *g, const char *ctid, int maste
 	if (lsock < 0 || bind(lsock, (struct sockaddr *)&sa, sizeof(sa_family_t)) < 0 ||
 	    listen(lsock, 8) < 0 || getsockname(lsock, (struct sockaddr *)&sa, &salen) < 0)
 		return vz_fail_errno(err, VZ_SYSTEM_ERROR, "session socket");
-	snprintf(name, sizeof(name), "%.*s", (int)(salen - offsetof(struct sockaddr_un, sun_path) - 1),
-		 sa.sun_path + 1);
+	snprintf(name, sizeof(name), "%.*s",
+		 (int)(salen - offsetof(struct sockaddr_un, sun_path) - 1), sa.sun_path + 1);
 	/* A client attached from the start (enter): a session that ends at
 	 * once still has its output read, and is never seen detached. */
 	if (ret_conn && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
@@ -304,11 +304,11 @@ int vz_session_attach(const struct vz_global_conf *g, const char *ctid, int id, 
 		return vz_fail(err, VZ_INVALID_PARAMETER_VALUE, "container %s has no session %d",
 			       ctid, id);
 	if (recv_reply(fd, &reply, &master) < 0)
-		return vz_fail_errno(err, VZ_SYSTEM_ERROR, "no answer from session %d of container %s",
-				     id, ctid);
+		return vz_fail_errno(err, VZ_SYSTEM_ERROR,
+				     "no answer from session %d of container %s", id, ctid);
 	if (reply == 'B')
-		return vz_fail(err, VZ_LOCKED,
-			       "session %d of container %s is attached elsewhere", id, ctid);
+		return vz_fail(err, VZ_LOCKED, "session %d of container %s is attached elsewhere",
+			       id, ctid);
 	if (reply != 'Y' || master < 0) {
 		if (master >= 0)
 			close(master);
