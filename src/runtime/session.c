@@ -20,7 +20,7 @@
  * checkpointed and killed) the holder exits.  A session that nobody has
  * attached yet (a restored one) waits, detached, for `vzctl attach`.
  *
- * Records: RUN_DIR/CTID.sessions/ID, "HOLDER_PID NAME RDEV DEV", where ID
+ * Records: RUN_DIR/CTID.sessions/ID.HOLDER_PID, "HOLDER_PID NAME RDEV DEV", where ID
  * is the pty's index in the container's devpts (/dev/pts/ID) and RDEV:DEV
  * identify the slave as CRIU names it (tty[RDEV:DEV]). */
 #include "config.h"
@@ -55,9 +55,21 @@ static char *sessions_dir(const struct vz_global_conf *g, const char *ctid)
 	return vz_strdup_printf("%s/%s.sessions", g->run_dir, ctid);
 }
 
-static char *record_path(const struct vz_global_conf *g, const char *ctid, int id)
+/* A record is named ID.HOLDER: after a restore the old holder of the same
+ * pty index may still be on its way out, and must remove only its own. */
+static char *record_path(const struct vz_global_conf *g, const char *ctid, const char *name)
 {
-	return vz_strdup_printf("%s/%s.sessions/%d", g->run_dir, ctid, id);
+	return vz_strdup_printf("%s/%s.sessions/%s", g->run_dir, ctid, name);
+}
+
+static bool record_id(const char *name, int *ret_id)
+{
+	int id, pid, n = 0;
+
+	if (sscanf(name, "%d.%d%n", &id, &pid, &n) != 2 || name[n] || id < 0)
+		return false;
+	*ret_id = id;
+	return true;
 }
 
 /* ---- the holder (a forked child of threaded vzd: system calls only) ---- */
@@ -103,19 +115,34 @@ static void keep_only(int *fds, int n)
 		if (fds[i] >= 0)
 			fds[i] = fcntl(fds[i], F_DUPFD, 100);
 	for (int i = 0; i < n; i++)
-		if (fds[i] >= 0)
-			fds[i] = dup2(fds[i], 3 + i);
+		fds[i] = fds[i] >= 0 ? dup2(fds[i], 3 + i) : (close(3 + i), -1);
 	close_range(0, 2, 0);
 	close_range(3 + (unsigned)n, ~0U, 0);
 }
 
+/* Append the decimal @v to @buf (of @size, NUL-terminated): no stdio in a
+ * forked child of vzd. */
+static void append_uint(char *buf, size_t size, unsigned v)
+{
+	char digits[16];
+	size_t len = strlen(buf), n = 0;
+
+	do
+		digits[n++] = (char)('0' + v % 10);
+	while ((v /= 10) && n < sizeof(digits));
+	while (n && len + 1 < size)
+		buf[len++] = digits[--n];
+	buf[len] = '\0';
+}
+
 static void __attribute__((noreturn))
-holder_main(int master, int lsock, int client, const char *record)
+holder_main(int master, int lsock, int client, char *record, size_t record_size)
 {
 	int fds[3] = {master, lsock, client};
 
 	/* Its own session: nothing aimed at vzd's process group reaches it. */
 	setsid();
+	append_uint(record, record_size, (unsigned)getpid());
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGHUP, SIG_IGN);
 	keep_only(fds, 3);
@@ -156,7 +183,8 @@ holder_main(int master, int lsock, int client, const char *record)
 static int write_record(const struct vz_global_conf *g, const char *ctid,
 			const struct vz_session *s, const char *name, vz_error *err)
 {
-	cleanup_free char *dir = sessions_dir(g, ctid), *path = record_path(g, ctid, s->id);
+	cleanup_free char *dir = sessions_dir(g, ctid);
+	cleanup_free char *path = vz_strdup_printf("%s/%d.%d", dir, s->id, (int)s->holder);
 	char buf[128];
 	int n =
 	    snprintf(buf, sizeof(buf), "%d %s %llx %llx\n", (int)s->holder, name, s->rdev, s->dev);
@@ -166,14 +194,14 @@ static int write_record(const struct vz_global_conf *g, const char *ctid,
 	return vz_write_file_atomic(path, buf, (size_t)n, 0600, err);
 }
 
-static int read_record(const struct vz_global_conf *g, const char *ctid, int id,
+static int read_record(const struct vz_global_conf *g, const char *ctid, const char *file,
 		       struct vz_session *ret, char name[NAME_MAX_LEN])
 {
-	cleanup_free char *path = record_path(g, ctid, id), *buf = NULL;
+	cleanup_free char *path = record_path(g, ctid, file), *buf = NULL;
 	size_t len;
-	int pid;
+	int pid, id;
 
-	if (vz_read_file(path, 4096, &buf, &len, NULL) < 0)
+	if (!record_id(file, &id) || vz_read_file(path, 4096, &buf, &len, NULL) < 0)
 		return -1;
 	*ret = (struct vz_session){.id = id};
 	if (sscanf(buf, "%d %31s %llx %llx", &pid, name, &ret->rdev, &ret->dev) != 4)
@@ -184,8 +212,8 @@ static int read_record(const struct vz_global_conf *g, const char *ctid, int id,
 
 /* Connect to the holder of session @id and send @op; the connection, or -1
  * (no such holder: its record is stale and goes). */
-static int holder_connect(const struct vz_global_conf *g, const char *ctid, int id, char op,
-			  struct vz_session *ret)
+static int holder_connect(const struct vz_global_conf *g, const char *ctid, const char *file,
+			  char op, struct vz_session *ret)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	char name[NAME_MAX_LEN];
@@ -194,7 +222,7 @@ static int holder_connect(const struct vz_global_conf *g, const char *ctid, int 
 	socklen_t len = sizeof(cr);
 	size_t n;
 
-	if (read_record(g, ctid, id, ret, name) < 0)
+	if (read_record(g, ctid, file, ret, name) < 0)
 		return -1;
 	n = strlen(name);
 	if (n + 1 > sizeof(sa.sun_path))
@@ -210,7 +238,7 @@ static int holder_connect(const struct vz_global_conf *g, const char *ctid, int 
 		    (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + n)) < 0 ||
 	    getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) < 0 || cr.uid != 0 ||
 	    write(fd, &op, 1) != 1) {
-		cleanup_free char *path = record_path(g, ctid, id);
+		cleanup_free char *path = record_path(g, ctid, file);
 		unlink(path);
 		return -1;
 	}
@@ -241,6 +269,7 @@ int vz_session_start(const struct vz_global_conf *g, const char *ctid, int maste
 	cleanup_free char *record = NULL;
 	char name[NAME_MAX_LEN];
 	struct vz_session s = {0};
+	size_t record_size;
 	struct stat st;
 	int index;
 	pid_t pid;
@@ -265,10 +294,13 @@ int vz_session_start(const struct vz_global_conf *g, const char *ctid, int maste
 	 * once still has its output read, and is never seen detached. */
 	if (ret_conn && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
 		return vz_fail_errno(err, VZ_SYSTEM_ERROR, "session socket pair");
-	record = record_path(g, ctid, index);
+	/* The holder appends its pid: room for it. */
+	record = vz_strdup_printf("%s/%s.sessions/%d.%*s", g->run_dir, ctid, index, 16, "");
+	record_size = strlen(record) + 1;
+	record[record_size - 17] = '\0';
 	pid = vz_child_fork_unwaited();
 	if (pid == 0)
-		holder_main(master, lsock, sp[1], record);
+		holder_main(master, lsock, sp[1], record, record_size);
 	if (sp[1] >= 0)
 		close(sp[1]);
 	if (pid < 0) {
@@ -295,11 +327,17 @@ fail:
 int vz_session_attach(const struct vz_global_conf *g, const char *ctid, int id, int *ret_master,
 		      int *ret_conn, vz_error *err)
 {
+	cleanup_free char *dir = sessions_dir(g, ctid);
+	cleanup_closedir DIR *d = opendir(dir);
+	cleanup_close int fd = -1;
 	struct vz_session s;
-	cleanup_close int fd = holder_connect(g, ctid, id, 'A', &s);
-	int master = -1;
+	struct dirent *de;
+	int master = -1, rid;
 	char reply;
 
+	while (fd < 0 && d && (de = readdir(d)))
+		if (record_id(de->d_name, &rid) && rid == id)
+			fd = holder_connect(g, ctid, de->d_name, 'A', &s);
 	if (fd < 0)
 		return vz_fail(err, VZ_INVALID_PARAMETER_VALUE, "container %s has no session %d",
 			       ctid, id);
@@ -337,13 +375,12 @@ int vz_session_list(const struct vz_global_conf *g, const char *ctid, struct vz_
 	(void)err;
 	while (d && (de = readdir(d))) {
 		struct vz_session s;
-		char *end, reply;
-		int fd, none;
-		long id = strtol(de->d_name, &end, 10);
+		int fd, none, id;
+		char reply;
 
-		if (*end || end == de->d_name || id < 0)
+		if (!record_id(de->d_name, &id))
 			continue;
-		fd = holder_connect(g, ctid, (int)id, 'Q', &s);
+		fd = holder_connect(g, ctid, de->d_name, 'Q', &s);
 		if (fd < 0)
 			continue;
 		if (recv_reply(fd, &reply, &none) == 0) {
