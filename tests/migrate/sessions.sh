@@ -15,7 +15,7 @@ command -v script >/dev/null || skip_all "needs script(1) (util-linux)"
 ensure_template busybox || skip_all "cannot build the busybox template"
 instance_up sess
 need_criu
-plan 30
+plan 35
 
 CT=101
 P="$ROOT/private/$CT"
@@ -71,6 +71,19 @@ check "the session is /dev/pts/0 again" cmp "$P/tmp/tty.before" "$P/tmp/tty.afte
 type_in s2 'exit\n'
 check "exit ends the session and vzctl attach" wait_for 10 term_gone s2
 
+# Again on the restored container (its /dev/pts is now vz's devpts bound in).
+term_open s6 enter $CT
+wait_for 10 sh -c "grep -qa '#' '$ROOT/s6.out'"
+type_in s6 'cd /tmp; echo second-$((2*4))\n'
+wait_for 10 shows s6 second-8
+check_rc 0 "a second chkpnt with a session" vzctl chkpnt $CT
+check_rc 0 "... and restore" vzctl restore $CT
+term_open s7 attach $CT
+type_in s7 'echo in-$(pwd)-$((3*3))\n'
+check "the session is back again, in its directory" wait_for 10 shows s7 in-/tmp-9
+type_in s7 'exit\n'
+wait_for 10 term_gone s7
+
 # Closing the client hangs a session up, as it always did.
 term_open s3 enter $CT
 wait_for 10 sh -c "grep -qa '#' '$ROOT/s3.out'"
@@ -84,6 +97,9 @@ check "a session outlives a vzd restart" wait_for 10 shows s3 alive-25
 { kill -9 "$s3_PID" && wait "$s3_PID"; } 2>/dev/null
 check "a session whose client is gone is hung up" wait_for 10 sh -c "! '$VZCTL_BIN' attach $CT --list | grep -q /dev/pts"
 check "... and its shell is gone" wait_for 10 sh -c "! '$VZCTL_BIN' exec $CT 'kill -0 \$(cat /tmp/s3.pid) 2>/dev/null'"
+check_rc 0 "chkpnt without a session after all that" vzctl chkpnt $CT
+check_rc 0 "... and restore" vzctl restore $CT
+
 # CRIU files every external terminal under one record: one session at most.
 term_open s4 enter $CT
 term_open s5 enter $CT
