@@ -1,28 +1,29 @@
 #!/bin/bash
 # `vzctl enter` sessions through checkpoint/restore: a busybox container
-# with an open session (changed tty settings and window size, a counting
+# (debian: sessions-debian.sh) with an open session (changed tty settings and window size, a counting
 # foreground job) is checkpointed (and killed) and restored; the job goes
 # on counting, `vzctl attach` takes the session up again with the same
 # settings, the job is still the terminal's foreground (Ctrl-C stops it),
 # and typed input reaches the shell.  Also: closing vzctl hangs a session
 # up, a second client is refused, and an ordinary enter still works.
-#
 . "$(dirname "$0")/../integration/lib.sh"
 . "$(dirname "$0")/lib-migrate.sh"
 . "$(dirname "$0")/lib-term.sh"
 require_root
 command -v script >/dev/null || skip_all "needs script(1) (util-linux)"
-ensure_template busybox || skip_all "cannot build the busybox template"
+TMPL=${VZ_SESSIONS_TEMPLATE:-busybox}
+ensure_template "$TMPL" || skip_all "cannot build the $TMPL template"
 instance_up sess
 need_criu
 plan 35
+diag "template $TMPL"
 
 CT=101
 P="$ROOT/private/$CT"
 
 count() { cat "$P/tmp/count" 2>/dev/null || echo 0; }
 
-check_rc 0 "create $CT" vzctl create $CT --ostemplate busybox
+check_rc 0 "create $CT" vzctl create $CT --ostemplate "$TMPL"
 check_rc 0 "start $CT" vzctl start $CT
 
 # enter --exec of a command that ends at once: its output is never lost.
