@@ -509,6 +509,27 @@ static int on_pty(void *data, json_t *msg, int fd)
 	return 0;
 }
 
+/* The pty went away under the session: say why when the container went
+ * with it (stopped, or checkpointed: a restore brings the session back). */
+static void session_ended(struct cli *cli, const char *ctid)
+{
+	struct vz_client c = {.sock = -1, .quiet = true};
+	json_t *req = vz_client_request("status", ctid, NULL), *st = NULL;
+	vz_error err = {0};
+
+	/* Quietly: vzd may be gone too. */
+	if (vz_client_connect(cli->vz_conf, &c, &err) == 0 &&
+	    vz_client_call(&c, req, NULL, 0, NULL, NULL, &st, &err) == 0 &&
+	    !json_is_true(json_object_get(st, "running")))
+		fprintf(stderr,
+			"%s: container %s is down (stopped, checkpointed or migrated); a restored "
+			"session is taken up with `vzctl attach %s`\n",
+			cli->prog, ctid, ctid);
+	json_decref(req);
+	json_decref(st);
+	vz_client_close(&c);
+}
+
 static int cmd_enter(struct cli *cli, const struct command *cmd, int argc, char **argv)
 {
 	static const struct option opts[] = {HELP_OPT, END_OPT};
@@ -549,6 +570,8 @@ static int cmd_enter(struct cli *cli, const struct command *cmd, int argc, char 
 	fflush(stdout);
 	rc = call(cli, vz_client_request("enter", ctid, args), NULL, 0, on_pty, &s, &result);
 	json_decref(result);
+	if (rc == 0)
+		session_ended(cli, ctid);
 	if (rc == 0)
 		say(cli, "exited from CT %s", ctid);
 	return rc;
@@ -608,6 +631,8 @@ static int cmd_attach(struct cli *cli, const struct command *cmd, int argc, char
 	fflush(stdout);
 	rc = call(cli, vz_client_request("attach", ctid, args), NULL, 0, on_pty, &s, &result);
 	json_decref(result);
+	if (rc == 0)
+		session_ended(cli, ctid);
 	if (rc == 0)
 		say(cli, "exited from CT %s", ctid);
 	return rc;

@@ -15,7 +15,7 @@ TMPL=${VZ_SESSIONS_TEMPLATE:-busybox}
 ensure_template "$TMPL" || skip_all "cannot build the $TMPL template"
 instance_up sess
 need_criu
-plan 35
+plan 36
 diag "template $TMPL"
 
 CT=101
@@ -48,6 +48,7 @@ check_rc 9 "a second client is refused while one is attached" vzctl attach $CT 0
 # Checkpoint: the session's client is told by EIO and ends.
 check_rc 0 "chkpnt $CT with an open session" vzctl chkpnt $CT
 check "the attached vzctl ended" wait_for 10 term_gone s1
+check "... saying how to take the session up again" shows s1 "session is taken up with .vzctl attach $CT."
 check "the session's pty was recorded" grep -q "^pty 0 " "$ROOT/dump/$CT/vz-ttys"
 before=$(count)
 sleep 1
