@@ -14,6 +14,8 @@ int ct_cgroup(const struct vz_global_conf *g, const char *ctid, struct vz_cgroup
  * container which ended while no vzd watched can be told from one the admin
  * merely mounted. */
 char *ct_running_marker(const struct vz_global_conf *g, const char *ctid);
+/* Remove RUN_DIR/CTID.sessions once its holders are gone (session.c). */
+void ct_sessions_cleanup(const struct vz_global_conf *g, const char *ctid);
 
 /* The id map of a container config. */
 void ct_idmap(const struct vz_global_conf *g, const struct vz_ct_conf *c, struct vz_idmap *ret);

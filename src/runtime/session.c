@@ -175,6 +175,13 @@ holder_main(int master, int lsock, int client, char *record, size_t record_size)
 	/* The record goes before the master: the pty index (the session id)
 	 * cannot be reused while we still hold it. */
 	unlink(record);
+	/* The last holder of a stopped container removes the directory too
+	 * (not empty: other sessions still run). */
+	char *slash = strrchr(record, '/');
+	if (slash) {
+		*slash = '\0';
+		rmdir(record);
+	}
 	_exit(0);
 }
 
@@ -189,6 +196,12 @@ static int write_record(const struct vz_global_conf *g, const char *ctid,
 	int n =
 	    snprintf(buf, sizeof(buf), "%d %s %llx %llx\n", (int)s->holder, name, s->rdev, s->dev);
 
+	if (vz_mkdir_p(dir, 0700, err) < 0)
+		return -1;
+	if (vz_write_file_atomic(path, buf, (size_t)n, 0600, NULL) == 0)
+		return 0;
+	/* The last holder of an ending session may have removed the empty
+	 * directory in between: once more. */
 	if (vz_mkdir_p(dir, 0700, err) < 0)
 		return -1;
 	return vz_write_file_atomic(path, buf, (size_t)n, 0600, err);
@@ -258,6 +271,17 @@ static int recv_reply(int fd, char *ret, int *ret_fd)
 }
 
 /* ---- public ------------------------------------------------------------- */
+
+/* After a stop: the holders exit with the container and remove their
+ * records; the directory goes with the last (rmdir leaves a directory a
+ * holder on its way out still writes in). */
+void ct_sessions_cleanup(const struct vz_global_conf *g, const char *ctid)
+{
+	cleanup_free char *dir = sessions_dir(g, ctid);
+
+	rmdir(dir);
+}
+
 
 int vz_session_start(const struct vz_global_conf *g, const char *ctid, int master, int *ret_conn,
 		     struct vz_session *ret, vz_error *err)

@@ -118,6 +118,7 @@ int vz_ct_cleanup_stopped(const struct vz_global_conf *g, const char *ctid, vz_e
 			return vz_error_wrap(err, "container %s", ctid);
 		unlink(marker);
 	}
+	ct_sessions_cleanup(g, ctid);
 	return 0;
 }
 

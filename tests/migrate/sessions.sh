@@ -15,7 +15,7 @@ TMPL=${VZ_SESSIONS_TEMPLATE:-busybox}
 ensure_template "$TMPL" || skip_all "cannot build the $TMPL template"
 instance_up sess
 need_criu
-plan 36
+plan 37
 diag "template $TMPL"
 
 CT=101
@@ -111,4 +111,5 @@ check "... saying why" contains "$OUT" "CRIU can take one"
 check "... and the container runs on" sh -c "'$VZCTL_BIN' status $CT | grep -q running"
 check_rc 0 "stop $CT" vzctl stop $CT --fast
 check "stop ends the sessions' clients" wait_for 10 sh -c "! kill -0 $s4_PID 2>/dev/null && ! kill -0 $s5_PID 2>/dev/null"
+check "... and leaves no session records behind" wait_for 10 sh -c "[ ! -e '$ROOT/run/$CT.sessions' ]"
 finish
