@@ -138,8 +138,12 @@ static void child_reset(void)
 	sigemptyset(&none);
 	/* A blocked signal mask survives exec: children start unblocked. */
 	pthread_sigmask(SIG_SETMASK, &none, NULL);
-	/* Ignored signals survive exec: give children the default back. */
-	signal(SIGPIPE, SIG_DFL);
+	/* Ignored signals survive exec: give children the default back (vzd
+	 * ignores SIGPIPE; started in the background of a shell it ignores
+	 * SIGINT and SIGQUIT too, and neither a container's init nor a
+	 * session's Ctrl-C may inherit that). */
+	for (int sig = 1; sig < NSIG; sig++)
+		signal(sig, SIG_DFL);
 	reaper_running = false;
 	slots = NULL;
 	pthread_mutex_init(&lock, NULL);

@@ -132,11 +132,6 @@ process_main(const struct join *j, const struct vz_spawn_opts *o, int slave, int
 		vz_fail_errno(&err, VZ_SYSTEM_ERROR, "chdir /");
 		goto fail;
 	}
-	/* Ignored signals survive exec: vzd started in the background of a
-	 * shell ignores SIGINT and SIGQUIT, and a session's Ctrl-C would
-	 * reach nobody. */
-	for (int sig = 1; sig < NSIG; sig++)
-		signal(sig, SIG_DFL);
 	ct_sysinfo_install(j->sysinfo_sock);
 	close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
 	if (ct_security_apply(&j->sec, &err) < 0)
