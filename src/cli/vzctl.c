@@ -514,10 +514,12 @@ static int on_pty(void *data, json_t *msg, int fd)
 static void session_ended(struct cli *cli, const char *ctid)
 {
 	struct vz_client c = {.sock = -1, .quiet = true};
-	json_t *req = vz_client_request("status", ctid, NULL), *st = NULL;
+	json_t *req = vz_client_request("status", ctid, json_pack("{s:b}", "settled", 1)),
+	       *st = NULL;
 	vz_error err = {0};
 
-	/* Quietly: vzd may be gone too. */
+	/* Quietly: vzd may be gone too.  "settled": the answer comes once the
+	 * command that took the pty away (a chkpnt still cleaning up) ended. */
 	if (vz_client_connect(cli->vz_conf, &c, &err) == 0 &&
 	    vz_client_call(&c, req, NULL, 0, NULL, NULL, &st, &err) == 0 &&
 	    !json_is_true(json_object_get(st, "running")))

@@ -15,6 +15,9 @@
 #include "vm/backend.h"
 #include "vm/vm.h"
 
+/* How long a "settled" status waits for a command on the container. */
+#define SETTLED_WAIT_S 10
+
 static const char *arg_str(const struct request *r, const char *key)
 {
 	return json_string_value(json_object_get(r->args, key));
@@ -211,9 +214,16 @@ static json_t *status_json(const char *ctid, const struct vz_ct_status *st)
 static int h_status(struct request *r, json_t **ret, vz_error *err)
 {
 	struct vz_ct_status st;
-
 	struct vz_vm_info info;
 
+	/* "settled": once no command holds the container (a client whose
+	 * session ended under a checkpoint asks for the outcome). */
+	if (arg_bool(r, "settled")) {
+		int lock_fd = vz_ct_lock(r->srv->g, r->ctid, SETTLED_WAIT_S, err);
+		if (lock_fd < 0)
+			return -1;
+		vz_ct_unlock(r->srv->g, r->ctid, lock_fd);
+	}
 	if (vz_ct_status(r->srv->g, r->ctid, &st, err) < 0)
 		return -1;
 	*ret = status_json(r->ctid, &st);
