@@ -23,6 +23,7 @@ enum field_type {
 	F_NETIF,    /* NETIF entries */
 	F_HOSTNAME, /* RFC 1123 host name */
 	F_NAME,	    /* a template or sample name: no '/' and no leading '.' */
+	F_IFNAME,   /* a network interface name */
 	F_CPULIST,  /* CPU or node list "0-3,6" or "all" (cpuset syntax) */
 	F_SIZE64,   /* size in `unit` with K/M/G/T suffixes, or "unlimited" */
 };
@@ -64,7 +65,7 @@ static const struct conf_key global_keys[] = {
     G("USERNS_SIZE", F_U32, userns_size, .min = 1, .max = UINT32_MAX, .def = "65536"),
     G("STOP_TIMEOUT", F_U32, stop_timeout, .min = 0, .max = 86400, .def = "60"),
     G("LOCK_TIMEOUT", F_U32, lock_timeout, .min = 0, .max = 86400, .def = "60"),
-    G("VZ_BRIDGE", F_NAME, bridge, .def = "vzbr0"),
+    G("VZ_BRIDGE", F_IFNAME, bridge, .def = "vzbr0"),
     G("SECCOMP_PROFILE", F_PATH, seccomp_profile, .def = SYSCONFDIR "/vz/seccomp/default.json"),
     G("VZD_GROUP", F_NAME, vzd_group),
     G("BRIDGE_ADDRESS", F_IPLIST, bridge_address),
@@ -128,6 +129,7 @@ static void free_field(void *base, const struct conf_key *k)
 	case F_PATH:
 	case F_HOSTNAME:
 	case F_NAME:
+	case F_IFNAME:
 	case F_CPULIST:
 		vz_freep(field);
 		break;
@@ -181,9 +183,11 @@ static int apply_key(void *base, const struct conf_key *k, const char *value, vz
 	case F_PATH:
 	case F_HOSTNAME:
 	case F_NAME:
+	case F_IFNAME:
 		if ((k->type == F_PATH && vz_parse_path(value, err) < 0) ||
 		    (k->type == F_HOSTNAME && vz_parse_hostname(value, err) < 0) ||
-		    (k->type == F_NAME && parse_name(value, err) < 0))
+		    (k->type == F_NAME && parse_name(value, err) < 0) ||
+		    (k->type == F_IFNAME && vz_parse_ifname(value, err) < 0))
 			return -1;
 		free_field(base, k);
 		*(char **)field = vz_xstrdup(value);

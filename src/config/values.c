@@ -368,6 +368,16 @@ static int valid_ifname(const char *s)
 	return 1;
 }
 
+int vz_parse_ifname(const char *s, vz_error *err)
+{
+	if (!valid_ifname(s))
+		return vz_fail(err, VZ_INVALID_PARAMETER_VALUE,
+			       "`%s` is not a valid interface name (1-15 characters, no '/', ':' "
+			       "or blanks)",
+			       s);
+	return 0;
+}
+
 static int netif_field(struct vz_netif *nif, const char *kv, vz_error *err)
 {
 	const char *eq = strchr(kv, '=');
@@ -401,9 +411,8 @@ static int netif_field(struct vz_netif *nif, const char *kv, vz_error *err)
 			       (int)klen, kv);
 	if (is_mac && vz_parse_mac(val, err) < 0)
 		return -1;
-	if (is_if && !valid_ifname(val))
-		return vz_fail(err, VZ_INVALID_PARAMETER_VALUE,
-			       "`%s` is not a valid interface name", val);
+	if (is_if && vz_parse_ifname(val, err) < 0)
+		return -1;
 	if (*slot)
 		return vz_fail(err, VZ_INVALID_PARAMETER_VALUE,
 			       "`%.*s` given twice in one NETIF entry", (int)klen, kv);

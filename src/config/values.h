@@ -43,6 +43,8 @@ VZ_EXPORT int vz_parse_bool(const char *s, bool *ret, vz_error *err);
 VZ_EXPORT int vz_parse_ip(const char *s, vz_error *err);
 /* RFC 1123 host name (labels of [a-z0-9-], dots, at most 253 chars). */
 VZ_EXPORT int vz_parse_hostname(const char *s, vz_error *err);
+/* A network interface name the kernel accepts (dev_valid_name). */
+VZ_EXPORT int vz_parse_ifname(const char *s, vz_error *err);
 /* cpuset list: "all", or comma-separated numbers and ranges "0-3,6"
  * (each number < 4096, ranges ascending). */
 VZ_EXPORT int vz_parse_cpulist(const char *s, vz_error *err);

@@ -167,6 +167,10 @@ static void test_global_bad_value_names_file_line_key(void **state)
 	global_bad("VE_ROOT=/vz/../etc/$VEID\n", "/etc/vz/vz.conf:1: VE_ROOT", "VE_ROOT", "`..`");
 	global_bad("CGROUP_PARENT=a/b\n", "/etc/vz/vz.conf:1: CGROUP_PARENT", "CGROUP_PARENT",
 		   "`a/b`");
+	global_bad("VZ_BRIDGE=\"br 0\"\n", "/etc/vz/vz.conf:1: VZ_BRIDGE", "VZ_BRIDGE",
+		   "`br 0` is not a valid interface name");
+	global_bad("VZ_BRIDGE=averylongbridgename\n", "/etc/vz/vz.conf:1: VZ_BRIDGE", "VZ_BRIDGE",
+		   "not a valid interface name");
 	/* the last assignment counts, and is the line reported */
 	global_bad("LOCK_TIMEOUT=1\n#\nLOCK_TIMEOUT=100000\n", "/etc/vz/vz.conf:3: LOCK_TIMEOUT",
 		   "LOCK_TIMEOUT", "100000");
