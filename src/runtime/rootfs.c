@@ -263,6 +263,22 @@ static int enter_root(const char *root, vz_error *err)
 	return 0;
 }
 
+/* A fresh tmpfs on /run before the init starts, mounted by container root
+ * (so the guest may remount it with its own options).  A guest that mounts
+ * /run itself at boot (Debian's mountkernfs.sh) would otherwise hide what
+ * its init already made there: sysvinit keeps /run/initctl open, and an open
+ * FIFO under a mount cannot be checkpointed (CRIU: "Can't link remap to
+ * /run/initctl").  Guests find /run mounted and leave it.  Skipped when the
+ * template has no /run directory. */
+static int mount_run(vz_error *err)
+{
+	struct stat st;
+
+	if (lstat("/run", &st) < 0 || !S_ISDIR(st.st_mode))
+		return 0;
+	return do_mount("tmpfs", "/run", "tmpfs", MS_NOSUID | MS_NODEV, "mode=755,size=10%", err);
+}
+
 void ct_write_hostname_file(const char *hostname)
 {
 	/* After pivot_root: paths resolve inside the container only. */
@@ -298,7 +314,7 @@ int ct_enter_rootfs(const struct ct_rootfs_spec *spec, vz_error *err)
 	/* pivot_root refuses a locked new root: bind it once more (the top of a
 	 * fresh bind is never locked, the mounts below it stay locked). */
 	if (do_mount(spec->root, spec->root, NULL, MS_BIND | MS_REC, NULL, err) < 0 ||
-	    enter_root(spec->root, err) < 0)
+	    enter_root(spec->root, err) < 0 || mount_run(err) < 0)
 		return vz_error_wrap(err, "enter root file system");
 	/* Without HOSTNAME the new uts namespace would still carry the host's
 	 * name: never show a tenant the host's name, use the CTID instead. */

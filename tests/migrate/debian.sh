@@ -1,0 +1,65 @@
+#!/bin/bash
+# The crw workload in a Debian container (sysvinit as its init, the
+# template's boot scripts run): chkpnt/restore, online migration between
+# the two test hosts there and back, and an offline migration, with a TCP
+# client in the switch namespace that stays connected throughout.  The
+# busybox variants are in checkpoint.sh and migrate.sh.
+. "$(dirname "$0")/../integration/lib.sh"
+. "$(dirname "$0")/lib-migrate.sh"
+require_root
+ensure_template debian || skip_all "cannot build the debian template (debootstrap; see $TEMPLATE_CACHE/debian.log)"
+VZ_EXTRA_CONF="VZ_BRIDGE=\"br0\"
+BRIDGE_ADDRESS=\"$SUBNET.1/24\"" two_hosts
+VZ_CONF=$CONF_A need_criu
+plan 30
+
+running_on() { sh -c "VZ_CONF=$1 $VZCTL_BIN status 101 | grep -q 'exist mounted running'"; }
+
+on_a vzctl create 101 --ostemplate debian --ipadd "$SUBNET.2" >/dev/null
+on_a vzctl set 101 --netif_add eth0 --save >/dev/null
+check_rc 0 "start debian 101 on A" on_a vzctl start 101
+check "sysvinit is its init" sh -c "VZ_CONF=$CONF_A $VZCTL_BIN exec2 101 'cat /proc/1/cmdline' | grep -q '^init'"
+# Right away, while rcS runs (it mounts /run/lock, cleans /tmp, ...): init's
+# /run/initctl FIFO and startpar's ptys must be dumpable mid-boot.
+check_rc 0 "chkpnt 101 during its boot" on_a vzctl chkpnt 101
+check_rc 0 "restore 101 mid-boot" on_a vzctl restore 101
+check "the boot completes after restore (runlevel 2)" wait_for 60 sh -c "VZ_CONF=$CONF_A $VZCTL_BIN exec2 101 runlevel 2>/dev/null | grep -q '^N 2'"
+check "workload started" on_a crw_start 101
+wait_for 5 sh -c "[ -s '$ROOT_A/private/101/tmp/crw.state' ]"
+client_start "$NS_C" "$SUBNET.2" "$ROOT_A/client.out"
+check "client connected" wait_for 10 client_advances "$ROOT_A/client.out"
+
+# chkpnt / restore on A
+check_rc 0 "chkpnt 101" on_a vzctl chkpnt 101
+check_rc 0 "restore 101" on_a vzctl restore 101
+check "running after restore" running_on "$CONF_A"
+check "client counts on after restore" wait_for 15 client_advances "$ROOT_A/client.out"
+check "workload intact after restore" on_a crw_intact 101
+
+# online A -> B -> A
+check_rc 0 "online migration A -> B" on_a vzctl migrate 101 "$SUBNET.252" --online --timings
+diag "$(echo "$OUT" | grep -iE 'frozen|total' | head -2)"
+check "running on B" running_on "$CONF_B"
+check "gone from A" host_clean "$ROOT_A" 101
+check "client still connected, counting on" wait_for 15 client_advances "$ROOT_A/client.out"
+check "workload intact on B" on_b crw_intact 101
+check_rc 0 "online migration B -> A" on_b vzctl migrate 101 "$SUBNET.251" --online
+check "running on A again" running_on "$CONF_A"
+check "gone from B" host_clean "$ROOT_B" 101
+check "client still counting" wait_for 15 client_advances "$ROOT_A/client.out"
+check "client saw no gap or reset" client_continuous "$ROOT_A/client.out"
+check "workload intact on A" on_a crw_intact 101
+
+# offline A -> B: stopped, copied, booted there
+echo persisted >"$ROOT_A/private/101/root/marker"
+check_rc 0 "offline migration A -> B" on_a vzctl migrate 101 "$SUBNET.252"
+check "running on B, files came along" sh -c "VZ_CONF=$CONF_B $VZCTL_BIN exec2 101 'cat /root/marker' | grep -q persisted"
+check "gone from A" host_clean "$ROOT_A" 101
+if [ -n "${VZ_LONG_TESTS:-}" ]; then
+	check_rc 0 "offline migration B -> A" on_b vzctl migrate 101 "$SUBNET.251"
+	check "running on A, files came along" sh -c "VZ_CONF=$CONF_A $VZCTL_BIN exec2 101 'cat /root/marker' | grep -q persisted"
+	check "gone from B" host_clean "$ROOT_B" 101
+else
+	for _i in 1 2 3; do ok "# SKIP offline B -> A (VZ_LONG_TESTS=1)"; done
+fi
+finish
