@@ -24,6 +24,7 @@
 #include "lib/util.h"
 #include "migrate/criu.h"
 #include "migrate/devfs.h"
+#include "migrate/extfd.h"
 #include "migrate/migrate.h"
 #include "migrate/netif.h"
 #include "migrate/ttys.h"
@@ -123,6 +124,10 @@ static int dump(const struct vz_global_conf *g, const struct vz_ct_conf *c, pid_
 	if (mig_netif_scan(init, dir, err) < 0 || mig_devfs_record(init, dir, err) < 0)
 		return -1;
 	criu_argv_common(&a, g, "dump", dir, log, c->ve_root);
+	if (mig_extfd_scan(g, c->ctid, init, dir, &a, err) < 0) {
+		argv_free(&a);
+		return -1;
+	}
 	argv_add(&a, "--external=mnt[/dev]:%s", MIG_DEVFS_KEY);
 	if (mig_ttys_dump_args(g, c->ctid, init, dir, &a, err) < 0) {
 		argv_free(&a);
@@ -249,7 +254,10 @@ static int undump(const struct vz_global_conf *g, const struct vz_ct_conf *c,
 		}
 		argv_add(&a, "--external=mnt[%s]:%s", MIG_DEVFS_KEY, devfs);
 	}
-	if (mig_netif_restore_args(&a, dir, NULL, err) < 0 ||
+	/* CRIU's stdin is /dev/null (criu.c): what the dumped processes held
+	 * of the host becomes that. */
+	if (mig_extfd_restore_args(&a, dir, 0, err) < 0 ||
+	    mig_netif_restore_args(&a, dir, NULL, err) < 0 ||
 	    mig_ttys_prepare(g, c, dir, &a, &ttys, err) < 0) {
 		argv_free(&a);
 		if (devfs)

@@ -112,6 +112,11 @@ static int setup_stdio(const struct vz_spawn_opts *o, int slave, vz_error *err)
 				return vz_fail_errno(err, VZ_SYSTEM_ERROR, "dup2");
 		return 0;
 	}
+	/* A session of its own, inside the container: in vzd's session a
+	 * process left running (`daemon &`) blocks checkpointing (CRIU: "A
+	 * session leader of ... is outside of its pid namespace"). */
+	if (setsid() < 0)
+		return vz_fail_errno(err, VZ_SYSTEM_ERROR, "setsid");
 	for (int i = 0; i < 3; i++) {
 		int fd = o->stdio[i] >= 0 ? o->stdio[i] : open("/dev/null", O_RDWR | O_CLOEXEC);
 		if (fd < 0 || dup2(fd, i) < 0)

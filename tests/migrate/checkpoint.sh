@@ -12,7 +12,7 @@ require_root
 ensure_template busybox || skip_all "cannot build the busybox template"
 instance_up cpt
 need_criu
-plan 32
+plan 38
 
 BR="${NETP}b"
 HOSTNS=$(cat "$ROOT/netns" 2>/dev/null)
@@ -35,6 +35,10 @@ check "frozen: tick stays at $t1" [ -n "$t1" ] && [ "$t1" = "$t2" ]
 check_rc 0 "resume" vzctl resume 101
 check "thawed: tick moves on" wait_for 5 sh -c "[ \$(cut -d' ' -f1 '$ROOT/private/101/tmp/crw.state') -gt $t2 ]"
 
+# a daemon left running by `vzctl exec`, its stdout on a pipe to the host
+exec_daemon 101
+check "exec'd daemon runs, stdout on a host pipe" sh -c "VZ_CONF=$VZ_CONF $VZCTL_BIN exec2 101 'readlink /proc/\$(cat /tmp/daemon.pid)/fd/1' | grep -q '^pipe:'"
+
 # full checkpoint and restore
 before=$(crw_tick 101)
 check_rc 0 "chkpnt 101" vzctl chkpnt 101
@@ -52,6 +56,23 @@ check "counter continues after restore" wait_for 5 sh -c "[ \$(cut -d' ' -f1 '$R
 check "file offset, pipe, unix socket, /dev/shm intact" crw_intact 101
 check "client connection survives and counts on" wait_for 10 client_advances "$ROOT/client.out"
 check "client saw no gap or reset" client_continuous "$ROOT/client.out"
+check "exec'd daemon survives restore, counting on" daemon_advances 101
+check "... with its stdout on /dev/null now" [ "$(daemon_stdout 101)" = /dev/null ]
+
+# one on the host's terminal is refused by name, and 101 keeps running
+if command -v script >/dev/null; then
+	script -qc "$VZCTL_BIN exec 101 'sleep 1001 &'; sleep 60" /dev/null </dev/null >/dev/null 2>&1 &
+	TTY_PID=$!
+	at_exit "kill $TTY_PID 2>/dev/null"
+	wait_for 5 sh -c "VZ_CONF=$VZ_CONF $VZCTL_BIN exec2 101 'pidof sleep' >/dev/null 2>&1"
+	check_rc 16 "chkpnt refuses a daemon on the host's terminal" vzctl chkpnt 101
+	check "... naming it" contains "$OUT" "(sleep) holds the terminal"
+	check "... and 101 keeps running" sh -c "VZ_CONF=$VZ_CONF $VZCTL_BIN status 101 | grep -q 'exist mounted running'"
+	vzctl exec 101 'kill $(pidof sleep)' >/dev/null 2>&1
+	kill "$TTY_PID" 2>/dev/null
+else
+	for _i in 1 2 3; do ok "# SKIP no script(1) to give vzctl a terminal"; done
+fi
 
 # the staged form
 check_rc 0 "chkpnt --suspend" vzctl chkpnt 101 --suspend

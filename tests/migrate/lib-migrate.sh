@@ -195,3 +195,20 @@ host_clean() {
 	done
 	! grep -qF "$_r/root/$_ct " /proc/self/mountinfo || { diag "mount left"; return 1; }
 }
+
+# ---- processes left running by `vzctl exec` ------------------------------
+# exec_daemon CTID: a loop started with `vzctl exec CTID '... &'` whose
+# stdout and stderr stay on a pipe to the host (a `cat` here reads it).
+exec_daemon() {
+	vzctl exec "$1" "sh -c 'echo \$\$ >/tmp/daemon.pid; n=0; while :; do n=\$((n + 1)); echo \$n >/tmp/daemon.n; echo tick \$n; sleep 0.2; done' &" 2>&1 | cat >/dev/null &
+	wait_for 5 sh -c "'$VZCTL_BIN' exec2 $1 'test -s /tmp/daemon.n' 2>/dev/null"
+}
+
+# daemon_stdout CTID: what the daemon's stdout is (pipe:[N], /dev/null).
+daemon_stdout() { vzctl exec2 "$1" 'readlink /proc/$(cat /tmp/daemon.pid)/fd/1' 2>/dev/null; }
+
+# daemon_advances CTID: its counter grows within 5 s.
+daemon_advances() {
+	_d=$(vzctl exec2 "$1" 'cat /tmp/daemon.n' 2>/dev/null)
+	wait_for 5 sh -c "[ \"\$('$VZCTL_BIN' exec2 $1 'cat /tmp/daemon.n' 2>/dev/null)\" -gt '${_d:-0}' ] 2>/dev/null"
+}
