@@ -18,6 +18,9 @@
 #ifndef __NR_pidfd_send_signal
 #define __NR_pidfd_send_signal 424
 #endif
+#ifndef __NR_pidfd_getfd
+#define __NR_pidfd_getfd 438
+#endif
 #ifndef __NR_pivot_root
 #error "pivot_root is required"
 #endif
@@ -42,6 +45,11 @@ static inline int vz_pidfd_open(pid_t pid, unsigned int flags)
 static inline int vz_pidfd_send_signal(int pidfd, int sig, siginfo_t *info, unsigned int flags)
 {
 	return (int)syscall(__NR_pidfd_send_signal, pidfd, sig, info, flags);
+}
+
+static inline int vz_pidfd_getfd(int pidfd, int targetfd, unsigned int flags)
+{
+	return (int)syscall(__NR_pidfd_getfd, pidfd, targetfd, flags);
 }
 
 static inline int vz_pivot_root(const char *new_root, const char *put_old)

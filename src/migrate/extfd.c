@@ -20,9 +20,8 @@
  *
  * Refused before CRIU runs, naming the process: a terminal of the host (CRIU
  * wants a live tty in its place, whose master someone would have to hold)
- * and the host's regular files (CRIU wants one of the same size).  Sockets of
- * the host are left to CRIU, which names the one it cannot find in the
- * container's network namespace. */
+ * the host's regular files (CRIU wants one of the same size) and sockets of
+ * another network namespace (CRIU finds only the container's). */
 #include "config.h"
 
 #include <dirent.h>
@@ -32,11 +31,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "lib/cleanup.h"
+#include "lib/syscalls.h"
 #include "lib/util.h"
 #include "migrate/extfd.h"
 #include "runtime/internal.h"
@@ -55,6 +57,7 @@ struct scan {
 	size_t n_pipes;
 	char *ids; /* "\nID\nID\n...": CRIU ids found, one a line */
 	mode_t devnull_mode; /* what vz hands over at restore */
+	ino_t netns; /* the container's network namespace */
 	struct argv_buf *a;
 };
 
@@ -147,6 +150,19 @@ static int refuse(pid_t pid, const char *fd, const char *link, const char *what,
 		       (int)pid, comm, what, link, fd);
 }
 
+/* Whether socket @fd of @pid belongs to another network namespace than the
+ * container's (a socket of the host, as vzctl's stdio may be). */
+static bool foreign_socket(const struct scan *s, pid_t pid, const char *fd)
+{
+	cleanup_close int pidfd = vz_pidfd_open(pid, 0), sock = -1, ns = -1;
+	struct stat st;
+
+	if (pidfd < 0 || (sock = vz_pidfd_getfd(pidfd, atoi(fd), 0)) < 0 ||
+	    (ns = ioctl(sock, SIOCGSKNS)) < 0 || fstat(ns, &st) < 0)
+		return false; /* gone, or not a network socket: CRIU decides */
+	return st.st_ino != s->netns;
+}
+
 static int scan_fd(struct scan *s, pid_t pid, const char *fd, vz_error *err)
 {
 	cleanup_free char *path = vz_strdup_printf("/proc/%d/fd/%s", (int)pid, fd);
@@ -162,6 +178,8 @@ static int scan_fd(struct scan *s, pid_t pid, const char *fd, vz_error *err)
 		see_pipe(s, st.st_ino, flags);
 		return 0;
 	}
+	if (S_ISSOCK(st.st_mode) && foreign_socket(s, pid, fd))
+		return refuse(pid, fd, link, "the socket", err);
 	/* Only objects with a path can be outside the container's mounts;
 	 * sockets, anonymous inodes, memfds and namespace files live on
 	 * internal kernel mounts that CRIU handles by type. */
@@ -197,14 +215,17 @@ int mig_extfd_scan(const struct vz_global_conf *g, const char *ctid, pid_t init,
 	cleanup_cgroup struct vz_cgroup *cg = NULL;
 	cleanup_free pid_t *pids = NULL;
 	cleanup_free char *path = vz_strdup_printf("%s/" EXTFD_FILE, dir);
-	struct scan s = {.ids = vz_xstrdup("\n"), .a = a};
-	struct stat null_st;
+	cleanup_free char *netns = vz_strdup_printf("/proc/%d/ns/net", (int)init);
+	struct stat null_st, ns_st;
+	struct scan s = {.a = a};
 	size_t n = 0;
 	int rc = -1;
 
-	if (stat("/dev/null", &null_st) < 0)
-		return vz_fail_errno(err, VZ_CHKPNT_ERROR, "stat /dev/null");
+	if (stat("/dev/null", &null_st) < 0 || stat(netns, &ns_st) < 0)
+		return vz_fail_errno(err, VZ_CHKPNT_ERROR, "stat /dev/null and `%s`", netns);
 	s.devnull_mode = null_st.st_mode;
+	s.netns = ns_st.st_ino;
+	s.ids = vz_xstrdup("\n");
 	if (load_mounts(&s, init, err) < 0 || ct_cgroup(g, ctid, &cg, err) < 0 ||
 	    cg->ops->procs(cg, &pids, &n, err) < 0)
 		goto out;

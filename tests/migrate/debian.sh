@@ -11,7 +11,7 @@ ensure_template debian || skip_all "cannot build the debian template (debootstra
 VZ_EXTRA_CONF="VZ_BRIDGE=\"br0\"
 BRIDGE_ADDRESS=\"$SUBNET.1/24\"" two_hosts
 VZ_CONF=$CONF_A need_criu
-plan 33
+plan 32
 
 running_on() { sh -c "VZ_CONF=$1 $VZCTL_BIN status 101 | grep -q 'exist mounted running'"; }
 
