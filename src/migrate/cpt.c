@@ -230,6 +230,7 @@ static int undump(const struct vz_global_conf *g, const struct vz_ct_conf *c,
 	cleanup_free char *pidfile = vz_strdup_printf("%s/vz-restore.pid", dir);
 	cleanup_free char *devfs = NULL;
 	struct mig_ttys ttys = {0};
+	struct mig_extfd_held held = {0};
 	struct argv_buf a = {0};
 	pid_t init = 0;
 	int rc;
@@ -255,11 +256,12 @@ static int undump(const struct vz_global_conf *g, const struct vz_ct_conf *c,
 		argv_add(&a, "--external=mnt[%s]:%s", MIG_DEVFS_KEY, devfs);
 	}
 	/* CRIU's stdin is /dev/null (criu.c): what the dumped processes held
-	 * of the host becomes that. */
-	if (mig_extfd_restore_args(&a, dir, 0, err) < 0 ||
+	 * of the host becomes that, or a file in the container's own. */
+	if (mig_extfd_restore_args(&a, c, dir, 0, &held, err) < 0 ||
 	    mig_netif_restore_args(&a, dir, NULL, err) < 0 ||
 	    mig_ttys_prepare(g, c, dir, &a, &ttys, err) < 0) {
 		argv_free(&a);
+		mig_extfd_release(&held);
 		if (devfs)
 			mig_devfs_release(devfs);
 		return -1;
@@ -267,6 +269,7 @@ static int undump(const struct vz_global_conf *g, const struct vz_ct_conf *c,
 	rc = criu_run(&a, cg, log, VZ_RESTORE_ERROR, err);
 	argv_free(&a);
 	mig_ttys_release(&ttys, rc == 0);
+	mig_extfd_release(&held);
 	if (devfs)
 		mig_devfs_release(devfs);
 	if (rc < 0)

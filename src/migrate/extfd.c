@@ -9,22 +9,31 @@
  * no reader at all, so the process's next write would kill it (SIGPIPE).
  *
  * At dump time every descriptor of every process in the container's cgroup
- * is looked at.  Pipes that no process of the container reads (their reader
- * is on the host) and the host's /dev/null (or a character device like it)
- * are listed in vz-extfd beside the images, the files declared external to
- * CRIU.  At restore CRIU hands their holders a descriptor of vz's instead
- * (--inherit-fd): /dev/null, opened read-write, so reads see end of file and
- * writes succeed.  The processes keep running; what they write after the
- * dump goes nowhere.  A pipe the container reads from the host needs
- * nothing: CRIU restores it with the data it held, then end of file.
+ * is looked at, and what is of the host is listed in vz-extfd beside the
+ * images (files declared external to CRIU), with what stands for it at
+ * restore, here or on a migration's destination (--inherit-fd):
+ *   - a pipe no process of the container reads (its reader is on the host),
+ *     and the host's /dev/null or a character device like it: vz's
+ *     /dev/null, read-write, so reads see end of file and writes succeed;
+ *   - a regular file of the host: an unlinked file vz makes in VE_ROOT,
+ *     owned by the container's root, with the mode and size CRIU recorded
+ *     (CRIU checks both; mig_extfd_image_lookup reads them from files.img).
+ *     The process writes on at its offset; the space counts against the
+ *     container and is freed when the process closes it.  At the next dump
+ *     that file is again one outside the container's mounts.
+ * The processes keep running; what they write after the dump stays away
+ * from the host.  A pipe the container reads from the host needs nothing:
+ * CRIU restores it with the data it held, then end of file.
  *
  * Refused before CRIU runs, naming the process: a terminal of the host (CRIU
- * wants a live tty in its place, whose master someone would have to hold)
- * the host's regular files (CRIU wants one of the same size) and sockets of
- * another network namespace (CRIU finds only the container's). */
+ * wants a live tty in its place, whose master someone would have to hold
+ * for as long as the process lives), other files of the host (directories,
+ * devices) and sockets of another network namespace (CRIU finds only the
+ * container's). */
 #include "config.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -33,10 +42,12 @@
 #include <string.h>
 #include <linux/sockios.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "lib/child.h"
 #include "lib/cleanup.h"
 #include "lib/syscalls.h"
 #include "lib/util.h"
@@ -55,9 +66,9 @@ struct scan {
 	size_t n_mnts;
 	struct pipe_seen *pipes;
 	size_t n_pipes;
-	char *ids; /* "\nID\nID\n...": CRIU ids found, one a line */
+	char *ids;	     /* "\nID KIND\n...": CRIU ids found and their stand-ins */
 	mode_t devnull_mode; /* what vz hands over at restore */
-	ino_t netns; /* the container's network namespace */
+	ino_t netns;	     /* the container's network namespace */
 	struct argv_buf *a;
 };
 
@@ -107,14 +118,16 @@ static bool is_tty(const struct stat *st)
 	return S_ISCHR(st->st_mode) && (maj == 4 || maj == 5 || (maj >= 128 && maj <= 143));
 }
 
-static void add_id(struct scan *s, const char *id, bool external)
+/* Record @id with what stands for it at restore (@kind: "null", "file" or
+ * "tty"); @external: CRIU must be told (files and ttys, not pipes). */
+static void add_id(struct scan *s, const char *id, const char *kind, bool external)
 {
-	cleanup_free char *line = vz_strdup_printf("\n%s\n", id);
+	cleanup_free char *line = vz_strdup_printf("\n%s %s\n", id, kind);
 	char *next;
 
 	if (strstr(s->ids, line))
 		return;
-	next = vz_strdup_printf("%s%s\n", s->ids, id);
+	next = vz_strdup_printf("%s%s %s\n", s->ids, id, kind);
 	free(s->ids);
 	s->ids = next;
 	if (external) {
@@ -188,12 +201,18 @@ static int scan_fd(struct scan *s, pid_t pid, const char *fd, vz_error *err)
 	/* CRIU checks what it is handed against the dumped file: a tty must
 	 * get a live tty (whose master someone holds), a regular file one of
 	 * the same size.  /dev/null passes only for character devices like it. */
-	if (is_tty(&st))
-		return refuse(pid, fd, link, "the terminal", err);
-	if (st.st_mode != s->devnull_mode)
+	if (is_tty(&st)) {
+		/* Hung up (its master closed): CRIU dumps it but cannot restore it. */
+		if (strstr(link, " (deleted)"))
+			return refuse(pid, fd, link, "the closed terminal", err);
+		snprintf(id, sizeof(id), "tty[%x:%x]", (unsigned)st.st_rdev, (unsigned)st.st_dev);
+		add_id(s, id, "tty", true);
+		return 0;
+	}
+	if (st.st_mode != s->devnull_mode && !S_ISREG(st.st_mode))
 		return refuse(pid, fd, link, "the file", err);
 	snprintf(id, sizeof(id), "file[%x:%" PRIx64 "]", (unsigned)mnt_id, (uint64_t)st.st_ino);
-	add_id(s, id, true);
+	add_id(s, id, S_ISREG(st.st_mode) ? "file" : "null", true);
 	return 0;
 }
 
@@ -238,7 +257,7 @@ int mig_extfd_scan(const struct vz_global_conf *g, const char *ctid, pid_t init,
 		if (s.pipes[i].read_end)
 			continue;
 		snprintf(id, sizeof(id), "pipe:[%" PRIu64 "]", (uint64_t)s.pipes[i].ino);
-		add_id(&s, id, false);
+		add_id(&s, id, "null", false);
 	}
 	rc = vz_write_file_atomic(path, s.ids + 1, strlen(s.ids + 1), 0600, err);
 out:
@@ -248,17 +267,240 @@ out:
 	return rc < 0 ? vz_error_wrap(err, "scan the open files of container %s", ctid) : 0;
 }
 
-int mig_extfd_restore_args(struct argv_buf *a, const char *dir, int fd, vz_error *err)
+/* ---- CRIU's image of the files (files.img: protobuf file_entry) ---------- */
+
+static bool pb_varint(const unsigned char **p, const unsigned char *end, uint64_t *ret)
+{
+	uint64_t v = 0;
+
+	for (unsigned shift = 0; *p < end && shift < 64; shift += 7) {
+		unsigned char b = *(*p)++;
+		v |= (uint64_t)(b & 0x7f) << shift;
+		if (!(b & 0x80)) {
+			*ret = v;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* The next field of a message: its number, wire type, and for a varint its
+ * value, for a length-delimited field its bytes. */
+struct pb_field {
+	unsigned num, type;
+	uint64_t v;
+	const unsigned char *data;
+};
+
+static bool pb_next(const unsigned char **p, const unsigned char *end, struct pb_field *f)
+{
+	uint64_t key;
+
+	if (*p >= end || !pb_varint(p, end, &key))
+		return false;
+	f->num = (unsigned)(key >> 3);
+	f->type = (unsigned)(key & 7);
+	switch (f->type) {
+	case 0:
+		return pb_varint(p, end, &f->v);
+	case 1:
+	case 5:
+		f->v = f->type == 1 ? 8 : 4;
+		break;
+	case 2:
+		if (!pb_varint(p, end, &f->v))
+			return false;
+		break;
+	default:
+		return false;
+	}
+	if (f->v > (uint64_t)(end - *p))
+		return false;
+	f->data = *p;
+	*p += f->v;
+	return true;
+}
+
+/* reg_file_entry: name = 6, size = 8, mode = 10. */
+static bool reg_entry_match(const unsigned char *p, const unsigned char *end, const char *id,
+			    uint32_t *ret_mode, bool *ret_has_size, uint64_t *ret_size)
+{
+	struct pb_field f;
+	bool named = false, has_size = false;
+	uint64_t size = 0, mode = 0;
+
+	while (pb_next(&p, end, &f)) {
+		if (f.num == 6 && f.type == 2)
+			named = f.v == strlen(id) && !memcmp(f.data, id, f.v);
+		else if (f.num == 8 && f.type == 0)
+			has_size = true, size = f.v;
+		else if (f.num == 10 && f.type == 0)
+			mode = f.v;
+	}
+	if (!named)
+		return false;
+	*ret_mode = (uint32_t)mode;
+	*ret_has_size = has_size;
+	*ret_size = size;
+	return true;
+}
+
+int mig_extfd_image_lookup(const unsigned char *buf, size_t len, const char *id, uint32_t *ret_mode,
+			   bool *ret_has_size, uint64_t *ret_size)
+{
+	const unsigned char *p = buf, *end = buf + len;
+	uint32_t magic, n;
+
+	/* Two magics (CRIU's common one, then the image's), or one. */
+	if (len < 4)
+		return -1;
+	memcpy(&magic, p, 4);
+	p += magic == 0x54564319 ? 8 : 4;
+	while (p + 4 <= end) {
+		const unsigned char *entry_end, *q;
+		struct pb_field f;
+
+		memcpy(&n, p, 4);
+		p += 4;
+		if (n > (size_t)(end - p))
+			return -1;
+		entry_end = p + n;
+		/* file_entry: reg = 3 */
+		for (q = p; pb_next(&q, entry_end, &f);)
+			if (f.num == 3 && f.type == 2 &&
+			    reg_entry_match(f.data, f.data + f.v, id, ret_mode, ret_has_size,
+					    ret_size))
+				return 0;
+		p = entry_end;
+	}
+	return -1;
+}
+
+/* An unlinked file in @root like the one CRIU dumped as @id: its mode, and
+ * its size where CRIU checks it.  Made in the container's own file system,
+ * owned by its root, so what the process writes counts against the
+ * container and CRIU, restoring as container root, may reopen it. */
+static int replacement_file(const unsigned char *img, size_t img_len, const char *id,
+			    const char *root, uid_t uid, gid_t gid, int *ret_fd, vz_error *err)
+{
+	cleanup_close int fd = -1;
+	uint32_t mode;
+	uint64_t size;
+	bool has_size;
+
+	if (mig_extfd_image_lookup(img, img_len, id, &mode, &has_size, &size) < 0)
+		return vz_fail(err, VZ_RESTORE_ERROR, "the images do not describe the file %s", id);
+	fd = open(root, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (fd < 0 && (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL)) {
+		/* No O_TMPFILE on this file system: a name, gone at once. */
+		cleanup_free char *tmpl = vz_strdup_printf("%s/.vz-extfd.XXXXXX", root);
+		fd = mkostemp(tmpl, O_CLOEXEC);
+		if (fd >= 0)
+			unlink(tmpl);
+	}
+	if (fd < 0)
+		return vz_fail_errno(err, VZ_RESTORE_ERROR, "make a file in `%s` to stand for %s",
+				     root, id);
+	if (fchown(fd, uid, gid) < 0 || fchmod(fd, mode & 07777) < 0 ||
+	    (has_size && ftruncate(fd, (off_t)size) < 0))
+		return vz_fail_errno(err, VZ_RESTORE_ERROR, "prepare the file standing for %s", id);
+	*ret_fd = take_fd(&fd);
+	return 0;
+}
+
+/* The keeper of a stand-in terminal: reads and drops what the restored
+ * process writes, until no process holds the other end (read fails with
+ * EIO).  A forked child of threaded vzd: system calls only. */
+static void __attribute__((noreturn)) tty_keeper(int master)
+{
+	char buf[4096];
+	ssize_t n;
+
+	setsid();
+	prctl(PR_SET_NAME, "vz-tty-keeper", 0, 0, 0);
+	if (master != 0 && dup2(master, 0) < 0)
+		_exit(1);
+	close_range(1, ~0U, 0);
+	while ((n = read(0, buf, sizeof(buf))) > 0 || (n < 0 && errno == EINTR))
+		;
+	_exit(0);
+}
+
+/* A fresh pty of the host for a restored process that held a terminal of
+ * the host: CRIU wants a live tty in its place.  Its master stays with a
+ * keeper process (not in the container, so not dumped with it), which ends
+ * when the process closes the tty or dies; at the next dump the tty is again
+ * a live one of the host. */
+static int tty_standin(const char *id, int *ret_fd, vz_error *err)
+{
+	cleanup_close int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC), slave = -1;
+	int unlock = 0;
+	pid_t pid;
+
+	if (master < 0 || ioctl(master, TIOCSPTLCK, &unlock) < 0 ||
+	    (slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0)
+		return vz_fail_errno(err, VZ_RESTORE_ERROR, "open a pty to stand for %s", id);
+	pid = vz_child_fork_unwaited();
+	if (pid < 0)
+		return vz_fail_errno(err, VZ_RESOURCE_ERROR, "fork the keeper of the pty for %s",
+				     id);
+	if (pid == 0)
+		tty_keeper(master);
+	*ret_fd = take_fd(&slave);
+	return 0;
+}
+
+/* Hand @fd to CRIU (it inherits it) and keep it for mig_extfd_release. */
+static int hold(struct argv_buf *a, struct mig_extfd_held *held, int fd, vz_error *err)
+{
+	if (held->n == VZ_ARRAY_SIZE(held->fd) || a->n_keep == VZ_ARRAY_SIZE(a->keep)) {
+		close(fd);
+		return vz_fail(err, VZ_RESTORE_ERROR,
+			       "too many files of the host to stand in for (at most %zu)",
+			       VZ_ARRAY_SIZE(held->fd));
+	}
+	held->fd[held->n++] = fd;
+	a->keep[a->n_keep++] = fd;
+	return 0;
+}
+
+void mig_extfd_release(struct mig_extfd_held *held)
+{
+	while (held->n)
+		close(held->fd[--held->n]);
+}
+
+int mig_extfd_restore_args(struct argv_buf *a, const struct vz_ct_conf *c, const char *dir,
+			   int null_fd, struct mig_extfd_held *held, vz_error *err)
 {
 	cleanup_free char *path = vz_strdup_printf("%s/" EXTFD_FILE, dir), *buf = NULL;
+	cleanup_free char *img_path = vz_strdup_printf("%s/files.img", dir), *img = NULL;
+	uid_t uid = c->privileged ? 0 : c->local_uid;
+	gid_t gid = c->privileged ? 0 : c->local_gid;
 	char *save = NULL;
-	size_t len;
+	size_t len, img_len = 0;
 
 	if (!vz_path_exists(path))
 		return 0;
 	if (vz_read_file(path, 1u << 20, &buf, &len, err) < 0)
 		return -1;
 	for (char *l = strtok_r(buf, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		char *kind = strchr(l, ' ');
+		int fd = null_fd;
+
+		if (kind)
+			*kind++ = '\0';
+		if (kind && !strcmp(kind, "file")) {
+			if (!img && vz_read_file(img_path, 256u << 20, &img, &img_len, err) < 0)
+				return -1;
+			if (replacement_file((const unsigned char *)img, img_len, l, c->ve_root,
+					     uid, gid, &fd, err) < 0 ||
+			    hold(a, held, fd, err) < 0)
+				return -1;
+		} else if (kind && !strcmp(kind, "tty")) {
+			if (tty_standin(l, &fd, err) < 0 || hold(a, held, fd, err) < 0)
+				return -1;
+		}
 		argv_add(a, "--inherit-fd");
 		argv_add(a, "fd[%d]:%s", fd, l);
 	}

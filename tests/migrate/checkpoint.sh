@@ -12,7 +12,7 @@ require_root
 ensure_template busybox || skip_all "cannot build the busybox template"
 instance_up cpt
 need_criu
-plan 38
+plan 42
 
 BR="${NETP}b"
 HOSTNS=$(cat "$ROOT/netns" 2>/dev/null)
@@ -35,9 +35,13 @@ check "frozen: tick stays at $t1" [ -n "$t1" ] && [ "$t1" = "$t2" ]
 check_rc 0 "resume" vzctl resume 101
 check "thawed: tick moves on" wait_for 5 sh -c "[ \$(cut -d' ' -f1 '$ROOT/private/101/tmp/crw.state') -gt $t2 ]"
 
-# a daemon left running by `vzctl exec`, its stdout on a pipe to the host
-exec_daemon 101
-check "exec'd daemon runs, stdout on a host pipe" sh -c "VZ_CONF=$VZ_CONF $VZCTL_BIN exec2 101 'readlink /proc/\$(cat /tmp/daemon.pid)/fd/1' | grep -q '^pipe:'"
+# daemons left running by `vzctl exec`, stdout on a pipe to the host and on
+# a file of the host
+exec_daemon 101 piped
+daemon_start 101 logged >"$ROOT/host.log" 2>&1 </dev/null
+both_advance() { daemon_advances 101 piped && daemon_advances 101 logged; }
+check "exec'd daemon runs, stdout on a host pipe" contains "$(daemon_stdout 101 piped)" "pipe:["
+check "another, stdout on a host file" [ "$(daemon_stdout 101 logged)" = "$ROOT/host.log" ]
 
 # full checkpoint and restore
 before=$(crw_tick 101)
@@ -56,8 +60,11 @@ check "counter continues after restore" wait_for 5 sh -c "[ \$(cut -d' ' -f1 '$R
 check "file offset, pipe, unix socket, /dev/shm intact" crw_intact 101
 check "client connection survives and counts on" wait_for 10 client_advances "$ROOT/client.out"
 check "client saw no gap or reset" client_continuous "$ROOT/client.out"
-check "exec'd daemon survives restore, counting on" daemon_advances 101
-check "... with its stdout on /dev/null now" [ "$(daemon_stdout 101)" = /dev/null ]
+check "exec'd daemons survive restore, counting on" both_advance
+check "... the piped one's stdout is /dev/null now" [ "$(daemon_stdout 101 piped)" = /dev/null ]
+log_size=$(stat -c %s "$ROOT/host.log")
+logged_out=$(daemon_stdout 101 logged)
+check "... the logging one's an unlinked file in VE_ROOT ($logged_out)" sh -c "echo '$logged_out' | grep -q '^$ROOT/root/101/#[0-9]* (deleted)\$'"
 
 # one on the host's terminal is refused by name, and 101 keeps running
 if command -v script >/dev/null; then
@@ -82,6 +89,8 @@ check_rc 0 "restore --undump" vzctl restore 101 --undump --dumpfile "$ROOT/stage
 check_rc 0 "restore --resume" vzctl restore 101 --resume
 check "client counts on after the staged round" wait_for 10 client_advances "$ROOT/client.out"
 check "still no gap or reset" client_continuous "$ROOT/client.out"
+check "both daemons count on after the staged round" both_advance
+check "the host's log file no longer grows" [ "$(stat -c %s "$ROOT/host.log")" = "$log_size" ]
 
 # vzctl's codes for requests that cannot work
 check_rc 32 "restore of a running container: 32" vzctl restore 101

@@ -11,7 +11,7 @@ ensure_template debian || skip_all "cannot build the debian template (debootstra
 VZ_EXTRA_CONF="VZ_BRIDGE=\"br0\"
 BRIDGE_ADDRESS=\"$SUBNET.1/24\"" two_hosts
 VZ_CONF=$CONF_A need_criu
-plan 32
+plan 34
 
 running_on() { sh -c "VZ_CONF=$1 $VZCTL_BIN status 101 | grep -q 'exist mounted running'"; }
 
@@ -38,22 +38,25 @@ check "workload intact after restore" on_a crw_intact 101
 
 # online A -> B -> A, with a daemon `vzctl exec` left running (stdout on a
 # pipe to A)
-exec_daemon 101 >/dev/null
+exec_daemon 101 piped >/dev/null
+on_a daemon_start 101 logged >"$ROOT_A/host.log" 2>&1 </dev/null
 check_rc 0 "online migration A -> B" on_a vzctl migrate 101 "$SUBNET.252" --online --timings
 diag "$(echo "$OUT" | grep -iE 'frozen|total' | head -2)"
 check "running on B" running_on "$CONF_B"
 check "gone from A" host_clean "$ROOT_A" 101
 check "client still connected, counting on" wait_for 15 client_advances "$ROOT_A/client.out"
 check "workload intact on B" on_b crw_intact 101
-check "exec'd daemon counts on at B" on_b daemon_advances 101
-check "... its stdout on /dev/null now" [ "$(on_b daemon_stdout 101)" = /dev/null ]
+check "exec'd daemon counts on at B" on_b daemon_advances 101 piped
+check "... its stdout on /dev/null now" [ "$(on_b daemon_stdout 101 piped)" = /dev/null ]
+check "one that wrote to a file of A counts on at B, into a file of B's VE_ROOT" sh -c "VZ_CONF=$CONF_B $VZCTL_BIN exec2 101 'readlink /proc/\$(cat /tmp/logged.pid)/fd/1' | grep -q '^$ROOT_B/root/101/'"
 check_rc 0 "online migration B -> A" on_b vzctl migrate 101 "$SUBNET.251" --online
 check "running on A again" running_on "$CONF_A"
 check "gone from B" host_clean "$ROOT_B" 101
 check "client still counting" wait_for 15 client_advances "$ROOT_A/client.out"
 check "client saw no gap or reset" client_continuous "$ROOT_A/client.out"
 check "workload intact on A" on_a crw_intact 101
-check "exec'd daemon counts on back at A" on_a daemon_advances 101
+check "exec'd daemons count on back at A" on_a daemon_advances 101 piped
+check "... both" on_a daemon_advances 101 logged
 
 # offline A -> B: stopped, copied, booted there
 echo persisted >"$ROOT_A/private/101/root/marker"

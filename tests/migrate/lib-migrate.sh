@@ -197,18 +197,25 @@ host_clean() {
 }
 
 # ---- processes left running by `vzctl exec` ------------------------------
-# exec_daemon CTID: a loop started with `vzctl exec CTID '... &'` whose
-# stdout and stderr stay on a pipe to the host (a `cat` here reads it).
-exec_daemon() {
-	vzctl exec "$1" "sh -c 'echo \$\$ >/tmp/daemon.pid; n=0; while :; do n=\$((n + 1)); echo \$n >/tmp/daemon.n; echo tick \$n; sleep 0.2; done' &" 2>&1 | cat >/dev/null &
-	wait_for 5 sh -c "'$VZCTL_BIN' exec2 $1 'test -s /tmp/daemon.n' 2>/dev/null"
+# daemon_start CTID TAG: a counting loop started with `vzctl exec CTID
+# '... &'`, keeping the caller's stdout and stderr (/tmp/TAG.pid, TAG.n).
+daemon_start() {
+	vzctl exec "$1" "sh -c 'echo \$\$ >/tmp/$2.pid; n=0; while :; do n=\$((n + 1)); echo \$n >/tmp/$2.n; echo tick \$n; sleep 0.2; done' &"
+	wait_for 5 sh -c "'$VZCTL_BIN' exec2 $1 'test -s /tmp/$2.n' 2>/dev/null"
 }
 
-# daemon_stdout CTID: what the daemon's stdout is (pipe:[N], /dev/null).
-daemon_stdout() { vzctl exec2 "$1" 'readlink /proc/$(cat /tmp/daemon.pid)/fd/1' 2>/dev/null; }
+# exec_daemon CTID TAG: one whose stdout and stderr are a pipe to the host
+# (a `cat` here reads it).
+exec_daemon() {
+	daemon_start "$1" "$2" 2>&1 | cat >/dev/null &
+	wait_for 5 sh -c "'$VZCTL_BIN' exec2 $1 'test -s /tmp/$2.n' 2>/dev/null"
+}
 
-# daemon_advances CTID: its counter grows within 5 s.
+# daemon_stdout CTID TAG: what its stdout is (pipe:[N], /dev/null, a path).
+daemon_stdout() { vzctl exec2 "$1" "readlink /proc/\$(cat /tmp/$2.pid)/fd/1" 2>/dev/null; }
+
+# daemon_advances CTID TAG: its counter grows within 5 s.
 daemon_advances() {
-	_d=$(vzctl exec2 "$1" 'cat /tmp/daemon.n' 2>/dev/null)
-	wait_for 5 sh -c "[ \"\$('$VZCTL_BIN' exec2 $1 'cat /tmp/daemon.n' 2>/dev/null)\" -gt '${_d:-0}' ] 2>/dev/null"
+	_d=$(vzctl exec2 "$1" "cat /tmp/$2.n" 2>/dev/null)
+	wait_for 5 sh -c "[ \"\$('$VZCTL_BIN' exec2 $1 'cat /tmp/$2.n' 2>/dev/null)\" -gt '${_d:-0}' ] 2>/dev/null"
 }
