@@ -143,6 +143,13 @@ static int dump(const struct vz_global_conf *g, const struct vz_ct_conf *c, pid_
 		argv_add(&a, "--port=%d", o->lazy_port);
 	}
 	rc = criu_run(&a, NULL, log, VZ_CHKPNT_ERROR, err);
+	/* A task caught by the freezer in the middle of a vfork (its parent
+	 * waits uninterruptibly) cannot be seized, and CRIU gives up after its
+	 * timeout; a boot forks a lot.  CRIU resumed the tree: try once more. */
+	if (rc < 0 && criu_log_has(log, "Unseizable non-zombie")) {
+		vz_error_clear(err);
+		rc = criu_run(&a, NULL, log, VZ_CHKPNT_ERROR, err);
+	}
 	argv_free(&a);
 	return rc;
 }

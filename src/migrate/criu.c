@@ -96,6 +96,14 @@ char *criu_log_errors(const char *log)
 	return out;
 }
 
+bool criu_log_has(const char *log, const char *text)
+{
+	cleanup_free char *buf = NULL;
+	size_t len = 0;
+
+	return log && vz_read_file(log, 64u << 20, &buf, &len, NULL) == 0 && strstr(buf, text);
+}
+
 /* In the forked child (lib/child.h: system calls only). */
 static void __attribute__((noreturn)) exec_criu(const struct argv_buf *a,
 						const struct vz_cg_join *join)

@@ -43,5 +43,7 @@ char *mig_capture(char *const argv[], bool *ret_ok);
 
 /* CRIU's last "Error" lines of @log, for messages (caller frees). */
 char *criu_log_errors(const char *log);
+/* Whether CRIU's log @log has a line containing @text. */
+bool criu_log_has(const char *log, const char *text);
 
 #endif

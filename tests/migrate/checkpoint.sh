@@ -12,7 +12,7 @@ require_root
 ensure_template busybox || skip_all "cannot build the busybox template"
 instance_up cpt
 need_criu
-plan 42
+plan 46
 
 BR="${NETP}b"
 HOSTNS=$(cat "$ROOT/netns" 2>/dev/null)
@@ -35,13 +35,23 @@ check "frozen: tick stays at $t1" [ -n "$t1" ] && [ "$t1" = "$t2" ]
 check_rc 0 "resume" vzctl resume 101
 check "thawed: tick moves on" wait_for 5 sh -c "[ \$(cut -d' ' -f1 '$ROOT/private/101/tmp/crw.state') -gt $t2 ]"
 
-# daemons left running by `vzctl exec`, stdout on a pipe to the host and on
-# a file of the host
+# daemons left running by `vzctl exec`, stdout on a pipe to the host, on a
+# file of the host and on the host's terminal
 exec_daemon 101 piped
 daemon_start 101 logged >"$ROOT/host.log" 2>&1 </dev/null
-both_advance() { daemon_advances 101 piped && daemon_advances 101 logged; }
+HAVE_SCRIPT=
+command -v script >/dev/null && HAVE_SCRIPT=1 && tty_daemon 101 ttyd 120
+both_advance() {
+	daemon_advances 101 piped && daemon_advances 101 logged &&
+		{ [ -z "$HAVE_SCRIPT" ] || daemon_advances 101 ttyd; }
+}
 check "exec'd daemon runs, stdout on a host pipe" contains "$(daemon_stdout 101 piped)" "pipe:["
 check "another, stdout on a host file" [ "$(daemon_stdout 101 logged)" = "$ROOT/host.log" ]
+if [ -n "$HAVE_SCRIPT" ]; then
+	check "a third, stdout on the host's terminal" contains "$(daemon_stdout 101 ttyd)" "/dev/pts/"
+else
+	ok "# SKIP no script(1) to give vzctl a terminal"
+fi
 
 # full checkpoint and restore
 before=$(crw_tick 101)
@@ -66,19 +76,20 @@ log_size=$(stat -c %s "$ROOT/host.log")
 logged_out=$(daemon_stdout 101 logged)
 check "... the logging one's an unlinked file in VE_ROOT ($logged_out)" sh -c "echo '$logged_out' | grep -q '^$ROOT/root/101/#[0-9]* (deleted)\$'"
 
-# one on the host's terminal is refused by name, and 101 keeps running
-if command -v script >/dev/null; then
-	script -qc "$VZCTL_BIN exec 101 'sleep 1001 &'; sleep 60" /dev/null </dev/null >/dev/null 2>&1 &
-	TTY_PID=$!
-	at_exit "kill $TTY_PID 2>/dev/null"
-	wait_for 5 sh -c "VZ_CONF=$VZ_CONF $VZCTL_BIN exec2 101 'pidof sleep' >/dev/null 2>&1"
-	check_rc 16 "chkpnt refuses a daemon on the host's terminal" vzctl chkpnt 101
-	check "... naming it" contains "$OUT" "(sleep) holds the terminal"
+if [ -n "$HAVE_SCRIPT" ]; then
+	check "the one on the host's terminal counts on" daemon_advances 101 ttyd
+	pts=$(daemon_stdout 101 ttyd)
+	check "... on a pty of the host ($pts) whose master a keeper holds" keeper_of_pts "${pts#/dev/pts/}"
+	# a terminal closed meanwhile (hung up) cannot be restored: refused by
+	# name, and 101 keeps running
+	tty_daemon 101 hungup 0
+	wait "$TTY_PID" 2>/dev/null
+	check_rc 16 "chkpnt refuses a daemon on a closed terminal of the host" vzctl chkpnt 101
+	check "... naming it" contains "$OUT" "(sh) holds the closed terminal"
 	check "... and 101 keeps running" sh -c "VZ_CONF=$VZ_CONF $VZCTL_BIN status 101 | grep -q 'exist mounted running'"
-	vzctl exec 101 'kill $(pidof sleep)' >/dev/null 2>&1
-	kill "$TTY_PID" 2>/dev/null
+	vzctl exec 101 'kill $(cat /tmp/hungup.pid); sleep 0.5' >/dev/null 2>&1
 else
-	for _i in 1 2 3; do ok "# SKIP no script(1) to give vzctl a terminal"; done
+	for _i in 1 2 3 4 5; do ok "# SKIP no script(1) to give vzctl a terminal"; done
 fi
 
 # the staged form
@@ -89,12 +100,19 @@ check_rc 0 "restore --undump" vzctl restore 101 --undump --dumpfile "$ROOT/stage
 check_rc 0 "restore --resume" vzctl restore 101 --resume
 check "client counts on after the staged round" wait_for 10 client_advances "$ROOT/client.out"
 check "still no gap or reset" client_continuous "$ROOT/client.out"
-check "both daemons count on after the staged round" both_advance
+check "the daemons count on after the staged round" both_advance
 check "the host's log file no longer grows" [ "$(stat -c %s "$ROOT/host.log")" = "$log_size" ]
 
 # vzctl's codes for requests that cannot work
 check_rc 32 "restore of a running container: 32" vzctl restore 101
+pts=$(daemon_stdout 101 ttyd)
 check_rc 0 "stop the restored container" vzctl stop 101 --fast
+no_keeper() { ! keeper_of_pts "$1"; }
+if [ -n "$HAVE_SCRIPT" ]; then
+	check "the keeper of its pty ended with it" wait_for 5 no_keeper "${pts#/dev/pts/}"
+else
+	ok "# SKIP no script(1) to give vzctl a terminal"
+fi
 check_rc 31 "chkpnt of a stopped container: 31" vzctl chkpnt 101
 rm -rf "$ROOT/dump/101"
 check_rc 17 "restore without images: 17" vzctl restore 101

@@ -11,7 +11,7 @@ ensure_template debian || skip_all "cannot build the debian template (debootstra
 VZ_EXTRA_CONF="VZ_BRIDGE=\"br0\"
 BRIDGE_ADDRESS=\"$SUBNET.1/24\"" two_hosts
 VZ_CONF=$CONF_A need_criu
-plan 34
+plan 35
 
 running_on() { sh -c "VZ_CONF=$1 $VZCTL_BIN status 101 | grep -q 'exist mounted running'"; }
 
@@ -36,10 +36,12 @@ check "running after restore" running_on "$CONF_A"
 check "client counts on after restore" wait_for 15 client_advances "$ROOT_A/client.out"
 check "workload intact after restore" on_a crw_intact 101
 
-# online A -> B -> A, with a daemon `vzctl exec` left running (stdout on a
-# pipe to A)
+# online A -> B -> A, with daemons `vzctl exec` left running (stdout on a
+# pipe to A, a file of A, A's terminal)
 exec_daemon 101 piped >/dev/null
 on_a daemon_start 101 logged >"$ROOT_A/host.log" 2>&1 </dev/null
+HAVE_SCRIPT=
+command -v script >/dev/null && HAVE_SCRIPT=1 && on_a tty_daemon 101 ttyd 120
 check_rc 0 "online migration A -> B" on_a vzctl migrate 101 "$SUBNET.252" --online --timings
 diag "$(echo "$OUT" | grep -iE 'frozen|total' | head -2)"
 check "running on B" running_on "$CONF_B"
@@ -48,6 +50,11 @@ check "client still connected, counting on" wait_for 15 client_advances "$ROOT_A
 check "workload intact on B" on_b crw_intact 101
 check "exec'd daemon counts on at B" on_b daemon_advances 101 piped
 check "... its stdout on /dev/null now" [ "$(on_b daemon_stdout 101 piped)" = /dev/null ]
+if [ -n "$HAVE_SCRIPT" ]; then
+	check "one on A's terminal counts on at B, on a pty of B" on_b daemon_advances 101 ttyd
+else
+	ok "# SKIP no script(1) to give vzctl a terminal"
+fi
 check "one that wrote to a file of A counts on at B, into a file of B's VE_ROOT" sh -c "VZ_CONF=$CONF_B $VZCTL_BIN exec2 101 'readlink /proc/\$(cat /tmp/logged.pid)/fd/1' | grep -q '^$ROOT_B/root/101/'"
 check_rc 0 "online migration B -> A" on_b vzctl migrate 101 "$SUBNET.251" --online
 check "running on A again" running_on "$CONF_A"

@@ -197,11 +197,34 @@ host_clean() {
 }
 
 # ---- processes left running by `vzctl exec` ------------------------------
-# daemon_start CTID TAG: a counting loop started with `vzctl exec CTID
-# '... &'`, keeping the caller's stdout and stderr (/tmp/TAG.pid, TAG.n).
+# daemon_cmd TAG: a counting loop for `vzctl exec CTID '... &'` (its pid in
+# /tmp/TAG.pid, its count in /tmp/TAG.n, a line on stdout every 0.2 s).
+daemon_cmd() {
+	printf "sh -c 'echo \$\$ >/tmp/%s.pid; n=0; while :; do n=\$((n + 1)); echo \$n >/tmp/%s.n; echo tick \$n; sleep 0.2; done' &" "$1" "$1"
+}
+
+# daemon_start CTID TAG: start one, keeping the caller's stdout and stderr.
 daemon_start() {
-	vzctl exec "$1" "sh -c 'echo \$\$ >/tmp/$2.pid; n=0; while :; do n=\$((n + 1)); echo \$n >/tmp/$2.n; echo tick \$n; sleep 0.2; done' &"
+	vzctl exec "$1" "$(daemon_cmd "$2")"
 	wait_for 5 sh -c "'$VZCTL_BIN' exec2 $1 'test -s /tmp/$2.n' 2>/dev/null"
+}
+
+# tty_daemon CTID TAG SECONDS: start one from a terminal (script(1)) that
+# stays open SECONDS more; sets TTY_PID.
+tty_daemon() {
+	printf '#!/bin/bash\n%q exec %q %q\nsleep %q\n' "$VZCTL_BIN" "$1" "$(daemon_cmd "$2")" "$3" >"$ROOT/$2.sh"
+	script -qc "bash $ROOT/$2.sh" /dev/null </dev/null >/dev/null 2>&1 &
+	TTY_PID=$!
+	at_exit "kill $TTY_PID 2>/dev/null"
+	wait_for 5 sh -c "'$VZCTL_BIN' exec2 $1 'test -s /tmp/$2.n' 2>/dev/null"
+}
+
+# keeper_of_pts N: a vz-tty-keeper holds the master of the host's pty N.
+keeper_of_pts() {
+	for _k in $(pgrep -x vz-tty-keeper); do
+		grep -qx "tty-index:[[:space:]]*$1" "/proc/$_k/fdinfo/0" 2>/dev/null && return 0
+	done
+	return 1
 }
 
 # exec_daemon CTID TAG: one whose stdout and stderr are a pipe to the host
