@@ -90,9 +90,8 @@ static void test_finds_mode_and_size(void **state)
 
 	(void)state;
 	image(&img);
-	assert_int_equal(mig_extfd_image_lookup(img.b, img.n, "file[1b:a8ae9b]", &mode, &has_size,
-						&size),
-			 0);
+	assert_int_equal(
+	    mig_extfd_image_lookup(img.b, img.n, "file[1b:a8ae9b]", &mode, &has_size, &size), 0);
 	assert_int_equal(mode, 0100640);
 	assert_true(has_size);
 	assert_int_equal(size, 123456789);
