@@ -11,7 +11,7 @@ ensure_template debian || skip_all "cannot build the debian template (debootstra
 VZ_EXTRA_CONF="VZ_BRIDGE=\"br0\"
 BRIDGE_ADDRESS=\"$SUBNET.1/24\"" two_hosts
 VZ_CONF=$CONF_A need_criu
-plan 35
+plan 41
 
 running_on() { sh -c "VZ_CONF=$1 $VZCTL_BIN status 101 | grep -q 'exist mounted running'"; }
 
@@ -70,11 +70,22 @@ echo persisted >"$ROOT_A/private/101/root/marker"
 check_rc 0 "offline migration A -> B" on_a vzctl migrate 101 "$SUBNET.252"
 check "running on B, files came along" sh -c "VZ_CONF=$CONF_B $VZCTL_BIN exec2 101 'cat /root/marker' | grep -q persisted"
 check "gone from A" host_clean "$ROOT_A" 101
-if [ -n "${VZ_LONG_TESTS:-}" ]; then
+# Long: Debian's cron daemon (packages fetched by positive-debian.sh)
+# through C/R, then offline B -> A.
+DEBS="$TEMPLATE_CACHE/debs"
+if [ -n "${VZ_LONG_TESTS:-}" ] && [ -f "$DEBS/.complete" ]; then
+	mkdir -p "$ROOT_B/private/101/root/debs" && cp "$DEBS"/cron*.deb "$DEBS"/sensible-utils*.deb "$ROOT_B/private/101/root/debs/"
+	check_rc 0 "cron installed and started on B" on_b vzctl exec2 101 'cd /root/debs && dpkg -i cron-daemon-common_*.deb sensible-utils_*.deb && dpkg -i cron_*.deb && /etc/init.d/cron start'
+	cron_pid=$(on_b vzctl exec2 101 'pidof cron' 2>/dev/null)
+	check "cron runs ($cron_pid)" [ -n "$cron_pid" ]
+	check_rc 0 "chkpnt with cron running" on_b vzctl chkpnt 101
+	check_rc 0 "restore" on_b vzctl restore 101
+	check "the same cron runs on" [ "$(on_b vzctl exec2 101 'pidof cron' 2>/dev/null)" = "$cron_pid" ]
 	check_rc 0 "offline migration B -> A" on_b vzctl migrate 101 "$SUBNET.251"
 	check "running on A, files came along" sh -c "VZ_CONF=$CONF_A $VZCTL_BIN exec2 101 'cat /root/marker' | grep -q persisted"
 	check "gone from B" host_clean "$ROOT_B" 101
+	check "cron starts at A's boot" wait_for 30 sh -c "VZ_CONF=$CONF_A $VZCTL_BIN exec2 101 'pidof cron' >/dev/null 2>&1"
 else
-	for _i in 1 2 3; do ok "# SKIP offline B -> A (VZ_LONG_TESTS=1)"; done
+	for _i in 1 2 3 4 5 6 7 8 9; do ok "# SKIP cron and offline B -> A (VZ_LONG_TESTS=1, positive-debian.sh's packages)"; done
 fi
 finish
