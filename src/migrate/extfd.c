@@ -52,6 +52,7 @@
 #include "lib/syscalls.h"
 #include "lib/util.h"
 #include "migrate/extfd.h"
+#include "runtime/container.h"
 #include "runtime/internal.h"
 
 #define EXTFD_FILE "vz-extfd"
@@ -69,6 +70,8 @@ struct scan {
 	char *ids;	     /* "\nID KIND\n...": CRIU ids found and their stand-ins */
 	mode_t devnull_mode; /* what vz hands over at restore */
 	ino_t netns;	     /* the container's network namespace */
+	dev_t ptsdev;	     /* the container's devpts: its ptys are CRIU's (or ttys.c's) */
+	size_t n_ttys;	     /* terminals of the host found */
 	struct argv_buf *a;
 };
 
@@ -119,14 +122,15 @@ static bool is_tty(const struct stat *st)
 }
 
 /* Record @id with what stands for it at restore (@kind: "null", "file" or
- * "tty"); @external: CRIU must be told (files and ttys, not pipes). */
-static void add_id(struct scan *s, const char *id, const char *kind, bool external)
+ * "tty"); @external: CRIU must be told (files and ttys, not pipes).  False
+ * if it was recorded already. */
+static bool add_id(struct scan *s, const char *id, const char *kind, bool external)
 {
 	cleanup_free char *line = vz_strdup_printf("\n%s %s\n", id, kind);
 	char *next;
 
 	if (strstr(s->ids, line))
-		return;
+		return false;
 	next = vz_strdup_printf("%s%s %s\n", s->ids, id, kind);
 	free(s->ids);
 	s->ids = next;
@@ -134,6 +138,7 @@ static void add_id(struct scan *s, const char *id, const char *kind, bool extern
 		argv_add(s->a, "--external");
 		argv_add(s->a, "%s", id);
 	}
+	return true;
 }
 
 static void see_pipe(struct scan *s, ino_t ino, unsigned flags)
@@ -202,11 +207,14 @@ static int scan_fd(struct scan *s, pid_t pid, const char *fd, vz_error *err)
 	 * get a live tty (whose master someone holds), a regular file one of
 	 * the same size.  /dev/null passes only for character devices like it. */
 	if (is_tty(&st)) {
+		if (st.st_dev == s->ptsdev)
+			return 0; /* the container's own (an enter session's, after a restore) */
 		/* Hung up (its master closed): CRIU dumps it but cannot restore it. */
 		if (strstr(link, " (deleted)"))
 			return refuse(pid, fd, link, "the closed terminal", err);
 		snprintf(id, sizeof(id), "tty[%x:%x]", (unsigned)st.st_rdev, (unsigned)st.st_dev);
-		add_id(s, id, "tty", true);
+		if (add_id(s, id, "tty", true))
+			s->n_ttys++;
 		return 0;
 	}
 	if (st.st_mode != s->devnull_mode && !S_ISREG(st.st_mode))
@@ -228,6 +236,26 @@ static int scan_pid(struct scan *s, pid_t pid, vz_error *err)
 	return 0;
 }
 
+/* CRIU files every external tty under one record, so two terminals would
+ * come back as one: the terminals of the host and an enter session's
+ * (ttys.c) must be one in all. */
+static int one_terminal(const struct vz_global_conf *g, const char *ctid, size_t n_ttys,
+			vz_error *err)
+{
+	cleanup_free struct vz_session *v = NULL;
+	size_t n = 0;
+
+	if (vz_session_list(g, ctid, &v, &n, err) < 0)
+		return -1;
+	if (n_ttys + n > 1)
+		return vz_fail(err, VZ_CHKPNT_ERROR,
+			       "processes of container %s hold %zu terminals of the host%s; CRIU "
+			       "can take one: stop the others or restart them with their stdio "
+			       "redirected inside the container",
+			       ctid, n_ttys, n ? " and an enter session is open" : "");
+	return 0;
+}
+
 int mig_extfd_scan(const struct vz_global_conf *g, const char *ctid, pid_t init, const char *dir,
 		   struct argv_buf *a, vz_error *err)
 {
@@ -235,6 +263,7 @@ int mig_extfd_scan(const struct vz_global_conf *g, const char *ctid, pid_t init,
 	cleanup_free pid_t *pids = NULL;
 	cleanup_free char *path = vz_strdup_printf("%s/" EXTFD_FILE, dir);
 	cleanup_free char *netns = vz_strdup_printf("/proc/%d/ns/net", (int)init);
+	cleanup_free char *pts = vz_strdup_printf("/proc/%d/root/dev/pts", (int)init);
 	struct stat null_st, ns_st;
 	struct scan s = {.a = a};
 	size_t n = 0;
@@ -244,6 +273,8 @@ int mig_extfd_scan(const struct vz_global_conf *g, const char *ctid, pid_t init,
 		return vz_fail_errno(err, VZ_CHKPNT_ERROR, "stat /dev/null and `%s`", netns);
 	s.devnull_mode = null_st.st_mode;
 	s.netns = ns_st.st_ino;
+	if (stat(pts, &ns_st) == 0)
+		s.ptsdev = ns_st.st_dev;
 	s.ids = vz_xstrdup("\n");
 	if (load_mounts(&s, init, err) < 0 || ct_cgroup(g, ctid, &cg, err) < 0 ||
 	    cg->ops->procs(cg, &pids, &n, err) < 0)
@@ -251,6 +282,8 @@ int mig_extfd_scan(const struct vz_global_conf *g, const char *ctid, pid_t init,
 	for (size_t i = 0; i < n; i++)
 		if (scan_pid(&s, pids[i], err) < 0)
 			goto out;
+	if (s.n_ttys && one_terminal(g, ctid, s.n_ttys, err) < 0)
+		goto out;
 	/* A pipe only written to from inside: its reader is on the host. */
 	for (size_t i = 0; i < s.n_pipes; i++) {
 		char id[48];

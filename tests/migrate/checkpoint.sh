@@ -12,7 +12,7 @@ require_root
 ensure_template busybox || skip_all "cannot build the busybox template"
 instance_up cpt
 need_criu
-plan 46
+plan 48
 
 BR="${NETP}b"
 HOSTNS=$(cat "$ROOT/netns" 2>/dev/null)
@@ -88,8 +88,13 @@ if [ -n "$HAVE_SCRIPT" ]; then
 	check "... naming it" contains "$OUT" "(sh) holds the closed terminal"
 	check "... and 101 keeps running" sh -c "VZ_CONF=$VZ_CONF $VZCTL_BIN status 101 | grep -q 'exist mounted running'"
 	vzctl exec 101 'kill $(cat /tmp/hungup.pid); sleep 0.5' >/dev/null 2>&1
+	# CRIU takes one external terminal: a second one is refused
+	tty_daemon 101 ttyd2 60
+	check_rc 16 "chkpnt refuses a second terminal of the host" vzctl chkpnt 101
+	check "... saying CRIU can take one" contains "$OUT" "hold 2 terminals of the host"
+	vzctl exec 101 'kill $(cat /tmp/ttyd2.pid); sleep 0.5' >/dev/null 2>&1
 else
-	for _i in 1 2 3 4 5; do ok "# SKIP no script(1) to give vzctl a terminal"; done
+	for _i in 1 2 3 4 5 6 7; do ok "# SKIP no script(1) to give vzctl a terminal"; done
 fi
 
 # the staged form
