@@ -293,7 +293,7 @@ int vz_ct_spawn(const struct vz_global_conf *g, const char *ctid, const struct v
 		return -1;
 	}
 	parent_fd = sv[0];
-	helper = vz_child_fork();
+	helper = vz_cgroup_join_fork(&j.cg_join);
 	if (helper == 0) {
 		close(sv[0]);
 		helper_main(&j, o, sv[1]);
@@ -345,7 +345,7 @@ int ct_run_fn(const struct vz_global_conf *g, const char *ctid, int (*fn)(void *
 
 	if (load_join(g, ctid, false, &j, err) < 0)
 		return -1;
-	pid = vz_child_fork();
+	pid = vz_cgroup_join_fork(&j.cg_join);
 	if (pid == 0) {
 		vz_error e = {0};
 		_exit(join_container(&j, &e) < 0 ? 254 : fn(arg));

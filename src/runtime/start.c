@@ -310,7 +310,7 @@ static int launch(const struct vz_global_conf *g, const struct vz_ct_conf *c, st
 	}
 	go_fd = l.go[1];
 	l.sysinfo_sock = ct_sysinfo_connect(g, c->ctid, true);
-	launcher = vz_child_fork();
+	launcher = vz_cgroup_join_fork(&l.cg_join);
 	if (launcher == 0)
 		launcher_main(&l);
 	if (launcher < 0) {

@@ -413,6 +413,78 @@ static void test_join_from_child_matches_attach(void **state)
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 }
 
+/* The file behind descriptor @fd of this process. */
+static char *fd_path(int fd)
+{
+	cleanup_free char *link = vz_strdup_printf("/proc/self/fd/%d", fd);
+	char buf[4096];
+	ssize_t len = readlink(link, buf, sizeof(buf) - 1);
+
+	assert_true(len > 0);
+	buf[len] = '\0';
+	return vz_xstrdup(buf);
+}
+
+/* The fast join of starts and execs: v1 hierarchies through `tasks` (no
+ * global lock in the kernel), the hybrid host's cgroup2 mount at birth
+ * (CLONE_INTO_CGROUP); the child ends up in every hierarchy all the same,
+ * the unified one included. */
+static void test_join_fork_joins_every_hierarchy_without_procs(void **state)
+{
+	struct fixture *f = *state;
+	cleanup_free char *want = vz_strdup_printf(":/%s/%s\n", f->parent, CTID);
+	cleanup_free char *cgroups = NULL, *status_path = NULL;
+	struct vz_cg_join j;
+	size_t members = 0, n_leaves;
+	int status, report[2];
+	bool v2;
+	char born = '?';
+	pid_t pid;
+	vz_error err;
+
+	assert_int_equal(f->cg->ops->create(f->cg, &err), 0);
+	assert_int_equal(vz_cgroup_join_open(f->cg, &j, &err), 0);
+	for (size_t i = 0; i < j.n; i++) {
+		cleanup_free char *path = fd_path(j.fd[i]);
+		const char *base = strrchr(path, '/') + 1;
+		assert_string_equal(base, (int)i == j.v2_index ? "cgroup.procs" : "tasks");
+	}
+	assert_int_equal(pipe2(report, O_CLOEXEC), 0);
+	pid = vz_cgroup_join_fork(&j);
+	if (pid == 0) {
+		vz_error e;
+		char c = j.v2_born ? 'b' : 'w';
+		if (vz_cgroup_join(&j, &e) < 0)
+			_exit(1);
+		(void)!write(report[1], &c, 1);
+		pause(); /* until the parent looked */
+		_exit(0);
+	}
+	assert_true(pid > 0);
+	close(report[1]);
+	assert_int_equal(read(report[0], &born, 1), 1);
+	close(report[0]);
+	/* Born in the cgroup2 mount wherever there is one (Linux >= 5.7). */
+	if (j.v2_index >= 0)
+		assert_int_equal(born, 'b');
+	n_leaves = j.n;
+	v2 = j.v2_index >= 0;
+	vz_cgroup_join_close(&j);
+	status_path = vz_strdup_printf("/proc/%d/cgroup", (int)pid);
+	assert_int_equal(vz_read_file(status_path, 65536, &cgroups, NULL, &err), 0);
+	/* One line per hierarchy joined names the container's cgroup (other
+	 * hierarchies, such as a test's named one, may exist besides). */
+	for (const char *p = cgroups; (p = strstr(p, want)); p++)
+		members++;
+	assert_int_equal(members, n_leaves);
+	if (v2) {
+		cleanup_free char *unified = vz_strdup_printf("\n0::/%s/%s\n", f->parent, CTID);
+		assert_non_null(strstr(cgroups, unified));
+	}
+	kill(pid, SIGKILL);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+}
+
 static void test_freeze_stops_and_thaw_resumes(void **state)
 {
 	struct fixture *f = *state;
@@ -537,6 +609,7 @@ int main(void)
 	    T(test_create_copies_cpuset_down),
 	    T(test_attach_moves_process_everywhere),
 	    T(test_join_from_child_matches_attach),
+	    T(test_join_fork_joins_every_hierarchy_without_procs),
 	    T(test_freeze_stops_and_thaw_resumes),
 	    T(test_kill_takes_down_the_tree),
 	    T(test_kill_of_absent_cgroup_is_fine),
