@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <linux/magic.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -121,23 +122,87 @@ static char *unified_mount(const char *root)
 	return NULL;
 }
 
-static int list_hierarchies(struct vz_cgroup *cg, char ***ret, vz_error *err)
+static int scan_hierarchies(const char *root, char ***ret, vz_error *err)
 {
 	char *unified;
 	size_t n = 0;
 
-	if (vz_cgroup_v1_hierarchies(cg->root, ret, err) < 0)
+	if (vz_cgroup_v1_hierarchies(root, ret, err) < 0)
 		return -1;
 	if (!(*ret)[0]) {
 		vz_strv_freep(ret);
-		return vz_fail(err, VZ_SYSTEM_ERROR, "no cgroup v1 hierarchy under `%s`", cg->root);
+		return vz_fail(err, VZ_SYSTEM_ERROR, "no cgroup v1 hierarchy under `%s`", root);
 	}
-	if ((unified = unified_mount(cg->root))) {
+	if ((unified = unified_mount(root))) {
 		while ((*ret)[n])
 			n++;
 		*ret = vz_xrealloc(*ret, (n + 2) * sizeof(char *));
 		(*ret)[n] = unified;
 		(*ret)[n + 1] = NULL;
+	}
+	return 0;
+}
+
+static char **strv_copy(char **v)
+{
+	size_t n = 0;
+	char **copy;
+
+	while (v[n])
+		n++;
+	copy = vz_xcalloc(n + 1, sizeof(char *));
+	for (size_t i = 0; i < n; i++)
+		copy[i] = vz_xstrdup(v[i]);
+	return copy;
+}
+
+/* The hierarchies of the last root scanned.  Every cgroup operation needs
+ * them (a start about eight times, a stop five), and a scan is two system
+ * calls per mount directory; vzd keeps using one root.  The root's inode
+ * and times tell a changed root (a hierarchy's directory made or removed,
+ * another tmpfs in another mount namespace) from the same one; a hierarchy
+ * mounted later onto an existing directory is seen once the root changes
+ * or vzd restarts. */
+static struct {
+	pthread_mutex_t lock;
+	char *root;
+	struct stat st;
+	char **list;
+} cache = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+static bool same_root(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino &&
+	       a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
+	       a->st_ctim.tv_sec == b->st_ctim.tv_sec && a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
+}
+
+static int list_hierarchies(struct vz_cgroup *cg, char ***ret, vz_error *err)
+{
+	struct stat st;
+	bool known = stat(cg->root, &st) == 0;
+
+	if (known) {
+		pthread_mutex_lock(&cache.lock);
+		*ret = cache.root && !strcmp(cache.root, cg->root) && same_root(&cache.st, &st)
+			   ? strv_copy(cache.list)
+			   : NULL;
+		pthread_mutex_unlock(&cache.lock);
+		if (*ret)
+			return 0;
+	}
+	if (scan_hierarchies(cg->root, ret, err) < 0)
+		return -1;
+	if (known) {
+		char **list = strv_copy(*ret);
+		char *root = vz_xstrdup(cg->root);
+		pthread_mutex_lock(&cache.lock);
+		vz_strv_free(cache.list);
+		free(cache.root);
+		cache.list = list;
+		cache.root = root;
+		cache.st = st;
+		pthread_mutex_unlock(&cache.lock);
 	}
 	return 0;
 }
@@ -381,7 +446,7 @@ static bool v1_exists(struct vz_cgroup *cg)
 {
 	cleanup_strv char **hierarchies = NULL;
 
-	if (vz_cgroup_v1_hierarchies(cg->root, &hierarchies, NULL) < 0)
+	if (list_hierarchies(cg, &hierarchies, NULL) < 0)
 		return false;
 	for (char **h = hierarchies; *h; h++) {
 		cleanup_free char *leaf = leaf_path(cg, *h);

@@ -26,6 +26,7 @@ static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t changed = PTHREAD_COND_INITIALIZER;
 static struct child_slot *slots;
 static bool reaper_running;
+static unsigned reap_count; /* children reaped so far */
 
 static struct child_slot *slot_find(pid_t pid)
 {
@@ -72,12 +73,14 @@ static void reap_all(void)
 		pthread_mutex_lock(&lock);
 		s = slot_find(si.si_pid);
 		/* Unregistered children are orphaned container inits: reaping them
-		 * is all there is to do; the monitor sees their pidfd close. */
+		 * is all there is to do; the monitor sees their pidfd close, a
+		 * stop waits for the count (vz_child_reap_wait). */
 		if (s) {
 			s->done = true;
 			s->status = siginfo_to_status(&si);
-			pthread_cond_broadcast(&changed);
 		}
+		reap_count++;
+		pthread_cond_broadcast(&changed);
 		pthread_mutex_unlock(&lock);
 	}
 }
@@ -222,6 +225,21 @@ pid_t vz_child_fork_into(int cgroup_fd, bool *ret_into)
 	return pid;
 }
 
+/* The CLOCK_REALTIME time @ms from now, for pthread_cond_timedwait. */
+static struct timespec deadline_in(int ms)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_REALTIME, &t);
+	t.tv_sec += ms / 1000;
+	t.tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (t.tv_nsec >= 1000000000L) {
+		t.tv_sec++;
+		t.tv_nsec -= 1000000000L;
+	}
+	return t;
+}
+
 static int wait_direct(pid_t pid, int *ret_status, int timeout_ms)
 {
 	int status, waited = 0;
@@ -254,15 +272,8 @@ int vz_child_wait(pid_t pid, int *ret_status, int timeout_ms)
 
 	if (!reaper_running)
 		return wait_direct(pid, ret_status, timeout_ms);
-	clock_gettime(CLOCK_REALTIME, &deadline);
-	if (timeout_ms >= 0) {
-		deadline.tv_sec += timeout_ms / 1000;
-		deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-		if (deadline.tv_nsec >= 1000000000L) {
-			deadline.tv_sec++;
-			deadline.tv_nsec -= 1000000000L;
-		}
-	}
+	if (timeout_ms >= 0)
+		deadline = deadline_in(timeout_ms);
 	pthread_mutex_lock(&lock);
 	s = slot_find(pid);
 	if (!s) {
@@ -286,6 +297,32 @@ int vz_child_wait(pid_t pid, int *ret_status, int timeout_ms)
 	slot_remove(s);
 	pthread_mutex_unlock(&lock);
 	return 0;
+}
+
+unsigned vz_child_reap_count(void)
+{
+	unsigned n;
+
+	pthread_mutex_lock(&lock);
+	n = reap_count;
+	pthread_mutex_unlock(&lock);
+	return n;
+}
+
+void vz_child_reap_wait(unsigned seen, int timeout_ms)
+{
+	struct timespec deadline;
+	int rc = 0;
+
+	if (!reaper_running) {
+		usleep((useconds_t)timeout_ms * 1000);
+		return;
+	}
+	deadline = deadline_in(timeout_ms);
+	pthread_mutex_lock(&lock);
+	while (reap_count == seen && rc == 0)
+		rc = pthread_cond_timedwait(&changed, &lock, &deadline);
+	pthread_mutex_unlock(&lock);
 }
 
 int vz_child_exit_code(int status)

@@ -54,6 +54,14 @@ VZ_EXPORT void __attribute__((noreturn)) vz_child_exec_failed(const char *prog);
  * @timeout_ms < 0 waits forever; returns -1 with errno=ETIMEDOUT on timeout. */
 VZ_EXPORT int vz_child_wait(pid_t pid, int *ret_status, int timeout_ms);
 
+/* How many children the reaper has reaped so far (registered or not). */
+VZ_EXPORT unsigned vz_child_reap_count(void);
+
+/* Wait until the reaper reaped another child after vz_child_reap_count()
+ * returned @seen, or @timeout_ms passed (a plain sleep without a reaper):
+ * for a thread that waits for an orphaned init to leave the process table. */
+VZ_EXPORT void vz_child_reap_wait(unsigned seen, int timeout_ms);
+
 /* Turn a wait status into a shell-style exit code (128+signal if killed). */
 VZ_EXPORT int vz_child_exit_code(int status);
 

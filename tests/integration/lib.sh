@@ -175,6 +175,9 @@ instance_down() {
 	done
 	vzd_stop
 	[ -f "$_root/netns" ] && ip netns del "$(cat "$_root/netns")" 2>/dev/null
+	# A vzd in the machine's namespace (VZ_TEST_HOST_NET, the benchmarks)
+	# left its nftables tables there: vz_BRIDGE_TAG, TAG from its run dir.
+	[ -f "$_root/netns" ] || instance_tables_del "$_root/run"
 	for _m in $(awk -v r="$_root" 'index($5, r) == 1 { print $5 }' /proc/self/mountinfo | sort -r); do
 		umount -l "$_m" 2>/dev/null
 	done
@@ -186,6 +189,26 @@ instance_down() {
 		tail -n 40 "$_root/vzd.log" 2>/dev/null | sed 's/^/#   /'
 	fi
 	rm -rf "$_root"
+}
+
+# The 16-bit FNV-1a tag vzd derives its table names from (netns/ct.c).
+instance_tag() {
+	_h=2166136261
+	_s=$1
+	while [ -n "$_s" ]; do
+		_c=$(printf '%d' "'${_s%"${_s#?}"}")
+		_h=$(( ((_h ^ _c) * 16777619) & 0xffffffff ))
+		_s=${_s#?}
+	done
+	printf '%04x' $((_h & 0xffff))
+}
+
+instance_tables_del() {
+	command -v nft >/dev/null || return 0
+	_tag=$(instance_tag "$1")
+	nft list tables 2>/dev/null | while read -r _ _fam _tbl; do
+		case $_tbl in vz_*_"$_tag") nft delete table "$_fam" "$_tbl" 2>/dev/null ;; esac
+	done
 }
 
 vzctl() { "$VZCTL_BIN" "$@"; }
