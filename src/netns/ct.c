@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <net/if.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -378,6 +379,38 @@ static int bridge_ensure(struct vz_nl *nl, const struct vz_global_conf *g, const
 	return index;
 }
 
+/* The instance's base tables and chains, once per vzd (as at a vzd
+ * restart, their port maps are kept).  Every nftables command fetches all
+ * tables of the host, which costs milliseconds per command; a start with
+ * a NIC made them again each time. */
+static struct {
+	pthread_mutex_t lock;
+	char *done; /* "TABLE SUBNET" last set up */
+} nft_once = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+static int nft_setup_once(const char *table, const char *nat_subnet, vz_error *err)
+{
+	cleanup_free char *key = vz_strdup_printf("%s %s", table, nat_subnet ? nat_subnet : "-");
+	int rc = 0;
+
+	pthread_mutex_lock(&nft_once.lock);
+	if (!nft_once.done || strcmp(nft_once.done, key)) {
+		rc = vz_nft_setup(table, nat_subnet, err);
+		free(nft_once.done);
+		nft_once.done = rc == 0 ? steal_pointer(&key) : NULL;
+	}
+	pthread_mutex_unlock(&nft_once.lock);
+	return rc;
+}
+
+static void nft_setup_forget(void)
+{
+	pthread_mutex_lock(&nft_once.lock);
+	free(nft_once.done);
+	nft_once.done = NULL;
+	pthread_mutex_unlock(&nft_once.lock);
+}
+
 int vz_net_host_setup(const struct vz_global_conf *g, vz_error *err)
 {
 	cleanup_nl struct vz_nl nl = {0};
@@ -400,11 +433,24 @@ int vz_net_host_setup(const struct vz_global_conf *g, vz_error *err)
 		if (write_sysctl("/proc/sys/net/ipv4/ip_forward", "1", err) < 0)
 			goto fail;
 	}
-	if (vz_nft_setup(table, *net ? net : NULL, err) < 0)
+	if (nft_setup_once(table, *net ? net : NULL, err) < 0)
 		goto fail;
 	return 0;
 fail:
 	return vz_error_wrap(err, "cannot set up the host network (bridge `%s`)", g->bridge);
+}
+
+/* A container's filter chain; where that fails, the tables may be gone
+ * since this vzd made them (`nft flush ruleset`): made again, once. */
+static int port_add(const struct vz_global_conf *g, const char *table,
+		    const struct vz_nft_port *np, vz_error *err)
+{
+	if (vz_nft_port_add(table, np, err) == 0)
+		return 0;
+	nft_setup_forget();
+	if (vz_net_host_setup(g, err) < 0)
+		return -1;
+	return vz_nft_port_add(table, np, err);
 }
 
 char *vz_net_forward_warning(const struct vz_global_conf *g)
@@ -602,7 +648,7 @@ static int port_rules(const struct vz_global_conf *g, const struct vz_ct_conf *c
 		vz_nft_port_del(table, pt->host, !pt->bridge);
 		return 0;
 	}
-	return vz_nft_port_add(table, &np, err);
+	return port_add(g, table, &np, err);
 }
 
 static const struct port *plan_find(const struct plan *p, const char *host)
@@ -664,8 +710,14 @@ static void wait_oper_up(struct vz_nl *host, const char *ifname)
 {
 	vz_error ignored = {0};
 
-	for (int i = 0; i < 100 && !vz_nl_link_oper_up(host, ifname, &ignored); i++)
-		usleep(5000);
+	/* Polls of 0.5 ms, then growing to 5 ms (500 ms in all): a start
+	 * waits here, and the state usually comes within a millisecond. */
+	for (unsigned us = 500, waited = 0;
+	     waited < 500000 && !vz_nl_link_oper_up(host, ifname, &ignored); waited += us) {
+		usleep(us);
+		if (us < 5000)
+			us *= 2;
+	}
 }
 
 int vz_net_announce(const struct vz_global_conf *g, const struct vz_ct_conf *c, pid_t pid,
@@ -884,7 +936,7 @@ int vz_net_port_attach(const struct vz_global_conf *g, const char *ifname, const
 	memcpy(np.mac, mac, 6);
 	np.ips = v;
 	np.n_ips = n;
-	return vz_nft_port_add(table, &np, err);
+	return port_add(g, table, &np, err);
 }
 
 void vz_net_port_detach(const struct vz_global_conf *g, const char *ifname)

@@ -191,13 +191,18 @@ int vz_nft_port_add(const char *table, const struct vz_nft_port *p, vz_error *er
 void vz_nft_port_del(const char *table, const char *ifname, bool routed)
 {
 	cleanup_free char *chain = chain_name(ifname);
-	cleanup_free char *el = NULL, *ch = NULL;
+	cleanup_free char *el = NULL, *ch = NULL, *both = NULL;
 	const char *fam = routed ? "inet" : "bridge";
 	vz_error ignored = {0};
 
-	/* Separately: a missing element must not keep the chain. */
 	add(&el, "delete element %s %s ports { \"%s\" }", fam, table, ifname);
 	add(&ch, "delete chain %s %s %s", fam, table, chain);
+	both = vz_strdup_printf("%s%s", el, ch);
+	/* One transaction where both exist (each command fetches every table
+	 * of the host first); else separately: a missing element must not
+	 * keep the chain. */
+	if (run(both, &ignored) == 0)
+		return;
 	run(el, &ignored);
 	run(ch, &ignored);
 }
