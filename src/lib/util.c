@@ -186,14 +186,15 @@ int vz_fsync_parent(const char *path)
 	return fsync(fd);
 }
 
-int vz_write_file_atomic(const char *path, const char *data, size_t len, mode_t mode, vz_error *err)
+static int write_replace(const char *path, const char *data, size_t len, mode_t mode, bool durable,
+			 vz_error *err)
 {
 	cleanup_free char *tmp = vz_strdup_printf("%s.tmp.XXXXXX", path);
 	cleanup_close int fd = mkostemp(tmp, O_CLOEXEC);
 
 	if (fd < 0)
 		return vz_fail_errno(err, VZ_SYSTEM_ERROR, "create temporary file for `%s`", path);
-	if (fchmod(fd, mode) < 0 || vz_write_all(fd, data, len) < 0 || fsync(fd) < 0) {
+	if (fchmod(fd, mode) < 0 || vz_write_all(fd, data, len) < 0 || (durable && fsync(fd) < 0)) {
 		int saved = errno;
 		unlink(tmp);
 		return vz_error_set(err, saved == ENOSPC ? VZ_FS_NO_DISK_SPACE : VZ_SYSTEM_ERROR,
@@ -205,9 +206,20 @@ int vz_write_file_atomic(const char *path, const char *data, size_t len, mode_t 
 		unlink(tmp);
 		return vz_error_set(err, VZ_SYSTEM_ERROR, saved, "rename `%s` to `%s`", tmp, path);
 	}
-	if (vz_fsync_parent(path) < 0)
+	if (durable && vz_fsync_parent(path) < 0)
 		return vz_fail_errno(err, VZ_SYSTEM_ERROR, "fsync directory of `%s`", path);
 	return 0;
+}
+
+int vz_write_file_atomic(const char *path, const char *data, size_t len, mode_t mode, vz_error *err)
+{
+	return write_replace(path, data, len, mode, true, err);
+}
+
+int vz_write_file_replace(const char *path, const char *data, size_t len, mode_t mode,
+			  vz_error *err)
+{
+	return write_replace(path, data, len, mode, false, err);
 }
 
 int vz_mkdir_p(const char *path, mode_t mode, vz_error *err)

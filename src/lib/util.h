@@ -24,6 +24,13 @@ int vz_write_file_at(int dirfd, const char *name, const char *data, size_t len, 
  * fsync the directory.  A crash leaves either the old or the new file. */
 VZ_EXPORT int vz_write_file_atomic(const char *path, const char *data, size_t len, mode_t mode,
 				   vz_error *err);
+/* vz_write_file_atomic without the fsyncs: atomic for every reader and
+ * across a crash of vzd (the page cache survives it), not across a crash
+ * of the host.  For state that describes the running kernel only (a
+ * container's running marker), which a host crash ends anyway: the two
+ * fsyncs cost about a millisecond per write. */
+VZ_EXPORT int vz_write_file_replace(const char *path, const char *data, size_t len, mode_t mode,
+				    vz_error *err);
 
 /* mkdir -p: missing parents get 0755, @path itself @mode; existing
  * directories are fine and keep their mode. */

@@ -293,7 +293,7 @@ static int launch(const struct vz_global_conf *g, const struct vz_ct_conf *c, st
 	 * gets, for exec and enter to apply the same (see security.h). */
 	if (ct_security_prepare(g, c, &l.sec, &snapshot, &snapshot_len, err) < 0)
 		return -1;
-	if (vz_write_file_atomic(marker, snapshot, snapshot_len, 0600, err) < 0 ||
+	if (vz_write_file_replace(marker, snapshot, snapshot_len, 0600, err) < 0 ||
 	    vz_cgroup_join_open(cg, &l.cg_join, err) < 0)
 		goto out;
 	/* Best effort: without a readable host file, `inherit` adds nothing. */
@@ -423,7 +423,7 @@ int vz_ct_start(const struct vz_global_conf *g, const char *ctid, vz_error *err)
 	/* The marker comes before the mount: a vzd that crashes in between
 	 * finds it and unmounts (vz_reconcile), instead of leaking the mount. */
 	if (vz_mkdir_p(g->run_dir, 0755, err) < 0 ||
-	    vz_write_file_atomic(marker, "", 0, 0644, err) < 0)
+	    vz_write_file_replace(marker, "", 0, 0644, err) < 0)
 		goto fail;
 	vz_fault_point("start.after-marker");
 	if (!mounted) {

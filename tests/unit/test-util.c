@@ -57,6 +57,31 @@ static void test_atomic_write_replaces_whole_file(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* The running marker's write: the same replace, without the fsyncs. */
+static void test_replace_write_replaces_whole_file_with_its_mode(void **state)
+{
+	char base[] = "/tmp/vz-util-XXXXXX", path[256], cmd[300];
+	cleanup_free char *text = NULL;
+	vz_error err = {0};
+	struct stat st;
+	size_t len;
+
+	assert_non_null(mkdtemp(base));
+	snprintf(path, sizeof(path), "%s/101.running", base);
+	assert_int_equal(vz_write_file_replace(path, "", 0, 0644, &err), 0);
+	assert_int_equal(vz_write_file_replace(path, "snapshot", 8, 0600, &err), 0);
+	assert_int_equal(vz_read_file(path, 1024, &text, &len, &err), 0);
+	assert_string_equal(text, "snapshot");
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	snprintf(cmd, sizeof(cmd), "test $(ls %s | wc -l) -eq 1", base);
+	assert_int_equal(system(cmd), 0);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", base);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(vz_write_file_replace("/nonexistent-vz/x.running", "x", 1, 0644, &err), -1);
+	assert_non_null(strstr(err.msg, "/nonexistent-vz/x.running"));
+}
+
 static void test_atomic_write_into_missing_dir_fails_cleanly(void **state)
 {
 	vz_error err = {0};
@@ -137,6 +162,7 @@ int main(void)
 	    cmocka_unit_test(test_mkdir_p_gives_parents_0755),
 	    cmocka_unit_test(test_atomic_write_replaces_whole_file),
 	    cmocka_unit_test(test_atomic_write_into_missing_dir_fails_cleanly),
+	    cmocka_unit_test(test_replace_write_replaces_whole_file_with_its_mode),
 	    cmocka_unit_test(test_ctid_syntax),
 	    cmocka_unit_test(test_strv_join),
 	    cmocka_unit_test(test_proc_stat_field),
