@@ -12,6 +12,7 @@
  * vz, a torn or edited file) is "no program", and the caller compiles. */
 #include "config.h"
 
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,4 +85,62 @@ void vz_bpf_prog_release(struct sock_fprog *p)
 {
 	free(p->filter);
 	*p = (struct sock_fprog){0};
+}
+
+/* ---- programs already compiled by this process --------------------------- */
+
+/* The program depends on the snapshot text alone (profile, features; the
+ * architecture is this host's), so vzd compiles each snapshot once: a
+ * start then copies the instructions instead of running libseccomp
+ * (milliseconds of CPU).  A few entries: hosts use one profile or two. */
+#define CACHE_SLOTS 4
+
+static struct {
+	pthread_mutex_t lock;
+	struct {
+		char *snapshot;
+		struct sock_fprog prog;
+	} slot[CACHE_SLOTS];
+	unsigned next; /* the slot replaced next (round robin) */
+} cache = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+static struct sock_fprog prog_copy(const struct sock_fprog *p)
+{
+	struct sock_fprog c = {.len = p->len};
+
+	if (p->filter) {
+		c.filter = vz_xcalloc(p->len, sizeof(*p->filter));
+		memcpy(c.filter, p->filter, p->len * sizeof(*p->filter));
+	}
+	return c;
+}
+
+bool vz_seccomp_cache_get(const char *snapshot, struct sock_fprog *ret)
+{
+	bool found = false;
+
+	pthread_mutex_lock(&cache.lock);
+	for (unsigned i = 0; i < CACHE_SLOTS && !found; i++) {
+		if (cache.slot[i].snapshot && !strcmp(cache.slot[i].snapshot, snapshot)) {
+			*ret = prog_copy(&cache.slot[i].prog);
+			found = true;
+		}
+	}
+	pthread_mutex_unlock(&cache.lock);
+	return found;
+}
+
+void vz_seccomp_cache_put(const char *snapshot, const struct sock_fprog *p)
+{
+	char *copy = vz_xstrdup(snapshot);
+	struct sock_fprog prog = prog_copy(p);
+	unsigned i;
+
+	pthread_mutex_lock(&cache.lock);
+	i = cache.next++ % CACHE_SLOTS;
+	free(cache.slot[i].snapshot);
+	vz_bpf_prog_release(&cache.slot[i].prog);
+	cache.slot[i].snapshot = copy;
+	cache.slot[i].prog = prog;
+	pthread_mutex_unlock(&cache.lock);
 }

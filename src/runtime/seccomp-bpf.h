@@ -9,6 +9,7 @@
 
 #include <linux/filter.h>
 #include <seccomp.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "lib/error.h"
@@ -29,5 +30,10 @@ char *vz_seccomp_marker_pack(const char *snapshot, const struct sock_fprog *p, s
 int vz_seccomp_marker_unpack(const char *buf, size_t len, struct sock_fprog *ret);
 
 void vz_bpf_prog_release(struct sock_fprog *p);
+
+/* A copy of the program this process compiled from @snapshot before, if
+ * it still has it; vz_seccomp_cache_put keeps a copy of @p for @snapshot. */
+bool vz_seccomp_cache_get(const char *snapshot, struct sock_fprog *ret);
+void vz_seccomp_cache_put(const char *snapshot, const struct sock_fprog *p);
 
 #endif

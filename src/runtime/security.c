@@ -18,7 +18,7 @@
 #include "runtime/seccomp-bpf.h"
 #include "runtime/security.h"
 
-/* libseccomp's work, done once per container start: the snapshot compiled
+/* libseccomp's work, done once per snapshot and vzd: the snapshot compiled
  * and exported as the BPF program every process of the container gets
  * (.filter NULL if the snapshot has no filter). */
 static int program_from_snapshot(const char *snapshot, struct sock_fprog *ret, vz_error *err)
@@ -26,11 +26,16 @@ static int program_from_snapshot(const char *snapshot, struct sock_fprog *ret, v
 	scmp_filter_ctx ctx = NULL;
 	int rc;
 
+	if (vz_seccomp_cache_get(snapshot, ret))
+		return 0;
 	if (vz_seccomp_compile_snapshot(snapshot, &ctx, err) < 0)
 		return -1;
+	*ret = (struct sock_fprog){0};
 	rc = ctx ? vz_seccomp_export(ctx, ret, err) : 0;
 	if (ctx)
 		seccomp_release(ctx);
+	if (rc == 0)
+		vz_seccomp_cache_put(snapshot, ret);
 	return rc;
 }
 

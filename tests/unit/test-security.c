@@ -286,6 +286,30 @@ static void test_marker_program(void **state)
 	vz_bpf_prog_release(&p);
 }
 
+/* vzd compiles a snapshot once: later starts get a copy of the program. */
+static void test_program_cache(void **state)
+{
+	struct sock_filter insns[2] = {{.code = 0x06, .k = 0x7fff0000}, {.code = 0x06, .k = 0}};
+	struct sock_fprog p = {.len = 2, .filter = insns}, got = {0};
+	char snap_a[] = "{\"vz_features\":[],\"cache\":\"a\"}";
+	char snap_b[] = "{\"vz_features\":[],\"cache\":\"b\"}";
+
+	(void)state;
+	assert_false(vz_seccomp_cache_get(snap_a, &got));
+	vz_seccomp_cache_put(snap_a, &p);
+	assert_false(vz_seccomp_cache_get(snap_b, &got));
+	assert_true(vz_seccomp_cache_get(snap_a, &got));
+	assert_int_equal(got.len, 2);
+	assert_true(got.filter != insns);
+	assert_memory_equal(got.filter, insns, sizeof(insns));
+	vz_bpf_prog_release(&got);
+	/* A profile without a filter is remembered as such. */
+	vz_seccomp_cache_put(snap_b, &(struct sock_fprog){0});
+	assert_true(vz_seccomp_cache_get(snap_b, &got));
+	assert_null(got.filter);
+	assert_int_equal(got.len, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -298,6 +322,7 @@ int main(void)
 	    cmocka_unit_test(test_conf_keys),
 	    cmocka_unit_test(test_snapshot),
 	    cmocka_unit_test(test_marker_program),
+	    cmocka_unit_test(test_program_cache),
 	};
 	return cmocka_run_group_tests_name("security", tests, NULL, NULL);
 }
