@@ -2,23 +2,26 @@
  *
  * The parent opens every file the child writes to: each v1 hierarchy's
  * `tasks` (the child writes "0", moving itself, which the kernel does
- * without the global threadgroup lock) and the v2 hierarchy's cgroup.procs
- * and directory (the child is born there through clone3 CLONE_INTO_CGROUP,
- * or writes "0" to cgroup.procs where the kernel refused that).  The child
- * of threaded vzd then only makes system calls: joining takes no lock and
+ * without the global threadgroup lock) and the v2 hierarchy's directory
+ * (the child goes on in a child born there through clone3
+ * CLONE_INTO_CGROUP) and cgroup.procs (the fallback).  The child of
+ * threaded vzd then only makes system calls: joining takes no lock and
  * allocates nothing (lib/child.h). */
 #include "config.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/magic.h>
+#include <signal.h>
 #include <stdio.h>
+#include <sys/prctl.h>
 #include <sys/vfs.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cgroups/cgroup.h"
-#include "lib/child.h"
 #include "lib/cleanup.h"
+#include "lib/syscalls.h"
 #include "lib/util.h"
 
 /* Whether leaf @dir of @cg lives in a cgroup v2 hierarchy: the whole of a
@@ -53,7 +56,6 @@ int vz_cgroup_join_open(struct vz_cgroup *cg, struct vz_cg_join *j, vz_error *er
 	j->n = 0;
 	j->v2_index = -1;
 	j->v2_dir = -1;
-	j->v2_born = false;
 	if (cg->ops->leaves(cg, &leaves, err) < 0)
 		return -1;
 	for (char **l = leaves; *l; l++) {
@@ -82,26 +84,60 @@ int vz_cgroup_join_open(struct vz_cgroup *cg, struct vz_cg_join *j, vz_error *er
 	return 0;
 }
 
-pid_t vz_cgroup_join_fork(struct vz_cg_join *j)
-{
-	bool born;
-	pid_t pid = vz_child_fork_into(j->v2_dir, &born);
-
-	/* The child's copy only: the parent's handle stays reusable. */
-	if (pid == 0)
-		j->v2_born = born;
-	return pid;
-}
-
-int vz_cgroup_join(const struct vz_cg_join *j, vz_error *err)
+static int join_files(const struct vz_cg_join *j, bool v2, vz_error *err)
 {
 	for (size_t i = 0; i < j->n; i++) {
-		if (j->v2_born && (int)i == j->v2_index)
+		if (((int)i == j->v2_index) != v2)
 			continue;
 		if (write(j->fd[i], "0", 1) != 1)
 			return vz_fail_errno(err, VZ_SYSTEM_ERROR, "cgroup `%s`: join", j->dir[i]);
 	}
 	return 0;
+}
+
+int vz_cgroup_join(const struct vz_cg_join *j, vz_error *err)
+{
+	if (join_files(j, false, err) < 0 || join_files(j, true, err) < 0)
+		return -1;
+	return 0;
+}
+
+/* The original process after the rebirth: it holds nothing the caller's
+ * peers wait on (sync sockets, pipes), and ends as its successor did. */
+static void __attribute__((noreturn)) mirror(pid_t pid)
+{
+	int status;
+
+	close_range(3, ~0U, 0);
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			_exit(255);
+	_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+}
+
+int vz_cgroup_join_reborn(const struct vz_cg_join *j, vz_error *err)
+{
+	struct clone_args a = {.flags = CLONE_INTO_CGROUP, .exit_signal = SIGCHLD};
+	pid_t parent = getpid(), pid;
+
+	if (join_files(j, false, err) < 0)
+		return -1;
+	if (j->v2_index < 0)
+		return 0;
+	if (j->v2_dir >= 0) {
+		a.cgroup = (uint64_t)j->v2_dir;
+		/* Raw clone3 is safe here: this process is a single-threaded
+		 * fork, so no lock of glibc's can be held by another thread. */
+		pid = vz_clone3(&a);
+		if (pid > 0)
+			mirror(pid);
+		if (pid == 0) {
+			if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+				_exit(255);
+			return 0;
+		}
+	}
+	return join_files(j, true, err);
 }
 
 void vz_cgroup_join_close(struct vz_cg_join *j)

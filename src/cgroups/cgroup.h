@@ -99,19 +99,19 @@ struct vz_cgroup_ops {
 };
 
 /* A container's cgroup files, opened before a fork so that the child joins
- * with write() alone (see lib/child.h: nothing allocated, no lock).
+ * with system calls alone (see lib/child.h: nothing allocated, no lock).
  * cgroup-join.c.
  *
  * Joining is the cost of a start and of an exec: moving a process through
  * cgroup.procs takes the kernel's global cgroup_threadgroup_rwsem for
  * writing, which waits for an RCU grace period (5-30 ms on this kind of
- * host) unless another migration just paid for one.  So: v1 hierarchies
- * are joined through their `tasks` file with "0", a single-thread move of
- * the writer, which the kernel does without that lock (Linux >= 6.0;
- * the joining child is single-threaded, so the whole process moves); the
- * v2 hierarchy (unified, or the hybrid host's cgroup2 mount) is joined at
- * birth by vz_cgroup_join_fork (clone3 CLONE_INTO_CGROUP), with
- * cgroup.procs as the fallback. */
+ * host) unless another migration just paid for one.  So v1 hierarchies
+ * are joined through their `tasks` file with "0", a move of the writing
+ * thread alone, which the kernel does without that lock (Linux >= 6.0;
+ * the joining child is single-threaded, so that is the whole process).
+ * A v2 hierarchy (a unified host, or the hybrid host's cgroup2 mount) has
+ * no such file for processes: vz_cgroup_join_reborn continues in a child
+ * born there (clone3 CLONE_INTO_CGROUP, no migration at all). */
 #define VZ_CG_JOIN_MAX 16
 struct vz_cg_join {
 	size_t n;
@@ -119,18 +119,22 @@ struct vz_cg_join {
 	char dir[VZ_CG_JOIN_MAX][256]; /* for error messages */
 	int v2_index;		       /* index in fd of the v2 cgroup.procs, -1: none */
 	int v2_dir;		       /* that cgroup's directory, for CLONE_INTO_CGROUP */
-	bool v2_born;		       /* in the child: born there, no write needed */
 };
 
 /* Open the files of every directory of @cg's container cgroup (which must
  * exist).  On failure nothing stays open. */
 int vz_cgroup_join_open(struct vz_cgroup *cg, struct vz_cg_join *j, vz_error *err);
-/* vz_child_fork() whose child is born in the v2 part of the cgroup where
- * the kernel can do that; the child then calls vz_cgroup_join for the rest. */
-pid_t vz_cgroup_join_fork(struct vz_cg_join *j);
 /* Move the calling process, which must be single-threaded (a fork of vzd),
  * into the cgroup (async-signal-safe). */
 int vz_cgroup_join(const struct vz_cg_join *j, vz_error *err);
+/* vz_cgroup_join for a child that need not keep its pid: the v1 part as
+ * there, then, where there is a v2 part, the caller goes on in a child of
+ * its own born in it, and the original closes its descriptors, waits and
+ * exits with that child's exit code (128 + signal if it was killed).  The
+ * new child dies with the original (PR_SET_PDEATHSIG), so a caller that
+ * kills the pid it forked still ends the work.  Falls back to
+ * vz_cgroup_join where the kernel refuses. */
+int vz_cgroup_join_reborn(const struct vz_cg_join *j, vz_error *err);
 /* Close what vz_cgroup_join_open opened; idempotent. */
 void vz_cgroup_join_close(struct vz_cg_join *j);
 

@@ -13,7 +13,6 @@
 
 #include "child.h"
 #include "cleanup.h"
-#include "syscalls.h"
 
 struct child_slot {
 	pid_t pid;
@@ -163,48 +162,15 @@ pid_t vz_child_fork_unwaited(void)
 	return pid;
 }
 
-/* fork(), or with @cgroup_fd >= 0 clone3(CLONE_INTO_CGROUP): the child is
- * born in that cgroup v2 directory, so it never migrates and the kernel
- * never takes the global cgroup_threadgroup_rwsem for writing (which waits
- * for an RCU grace period, 5-30 ms here).  The raw clone3 skips glibc's
- * fork handlers, which a child of vzd may not rely on anyway (child.h).
- * Where the kernel refuses (no clone3, no cgroup2, a cgroup it will not
- * take processes into), a plain fork; *@into says which one it was. */
-static pid_t fork_into(int cgroup_fd, bool *into)
-{
-	struct clone_args a = {.flags = CLONE_INTO_CGROUP,
-			       .exit_signal = SIGCHLD,
-			       .cgroup = (uint64_t)cgroup_fd};
-	pid_t pid;
-
-	*into = false;
-	if (cgroup_fd >= 0) {
-		pid = vz_clone3(&a);
-		if (pid >= 0) {
-			*into = true;
-			return pid;
-		}
-	}
-	return fork();
-}
-
 pid_t vz_child_fork(void)
 {
-	return vz_child_fork_into(-1, NULL);
-}
-
-pid_t vz_child_fork_into(int cgroup_fd, bool *ret_into)
-{
 	struct child_slot *s = calloc(1, sizeof(*s));
-	bool into;
 	pid_t pid;
 
 	if (!s)
 		return -1;
 	pthread_mutex_lock(&lock);
-	pid = fork_into(cgroup_fd, &into);
-	if (ret_into)
-		*ret_into = into;
+	pid = fork();
 	if (pid == 0) {
 		child_reset();
 		/* @s is not freed: free() could wait for an allocator lock

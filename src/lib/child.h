@@ -24,13 +24,6 @@ VZ_EXPORT int vz_child_reaper_start(void);
  * on failure with errno set. */
 VZ_EXPORT pid_t vz_child_fork(void);
 
-/* vz_child_fork() whose child is born in the cgroup v2 directory
- * @cgroup_fd (clone3 with CLONE_INTO_CGROUP; -1: none), with no migration.
- * Falls back to a plain fork where the kernel refuses; *@ret_into (in
- * parent and child alike; may be NULL) says whether the child was born
- * there. */
-VZ_EXPORT pid_t vz_child_fork_into(int cgroup_fd, bool *ret_into);
-
 /* vz_child_fork() for a child nobody will vz_child_wait() for (a helper
  * that outlives the request that started it): not registered, so nothing
  * stays behind when it ends; the reaper reaps it like an orphaned init. */

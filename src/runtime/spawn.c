@@ -71,7 +71,7 @@ static int join_container(const struct join *j, vz_error *err)
 	 * memory of a copy of vzd inside its namespaces. */
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
 		return vz_fail_errno(err, VZ_SYSTEM_ERROR, "prctl(PR_SET_DUMPABLE)");
-	if (vz_cgroup_join(&j->cg_join, err) < 0)
+	if (vz_cgroup_join_reborn(&j->cg_join, err) < 0)
 		return -1;
 	if (setns(j->pidfd, flags) < 0)
 		return vz_fail_errno(err, VZ_SYSTEM_ERROR, "join the container's namespaces");
@@ -293,7 +293,7 @@ int vz_ct_spawn(const struct vz_global_conf *g, const char *ctid, const struct v
 		return -1;
 	}
 	parent_fd = sv[0];
-	helper = vz_cgroup_join_fork(&j.cg_join);
+	helper = vz_child_fork();
 	if (helper == 0) {
 		close(sv[0]);
 		helper_main(&j, o, sv[1]);
@@ -345,7 +345,7 @@ int ct_run_fn(const struct vz_global_conf *g, const char *ctid, int (*fn)(void *
 
 	if (load_join(g, ctid, false, &j, err) < 0)
 		return -1;
-	pid = vz_cgroup_join_fork(&j.cg_join);
+	pid = vz_child_fork();
 	if (pid == 0) {
 		vz_error e = {0};
 		_exit(join_container(&j, &e) < 0 ? 254 : fn(arg));

@@ -207,7 +207,7 @@ static void __attribute__((noreturn)) launcher_main(const struct launch *l)
 	pid_t pid;
 
 	close(l->go[1]);
-	if (vz_cgroup_join(&l->cg_join, &err) < 0)
+	if (vz_cgroup_join_reborn(&l->cg_join, &err) < 0)
 		goto fail;
 	/* A mount namespace of our own, owned by the host's user namespace:
 	 * the container's mounts are built here, and nothing propagates back
@@ -310,7 +310,7 @@ static int launch(const struct vz_global_conf *g, const struct vz_ct_conf *c, st
 	}
 	go_fd = l.go[1];
 	l.sysinfo_sock = ct_sysinfo_connect(g, c->ctid, true);
-	launcher = vz_cgroup_join_fork(&l.cg_join);
+	launcher = vz_child_fork();
 	if (launcher == 0)
 		launcher_main(&l);
 	if (launcher < 0) {

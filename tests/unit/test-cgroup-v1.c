@@ -426,10 +426,11 @@ static char *fd_path(int fd)
 }
 
 /* The fast join of starts and execs: v1 hierarchies through `tasks` (no
- * global lock in the kernel), the hybrid host's cgroup2 mount at birth
- * (CLONE_INTO_CGROUP); the child ends up in every hierarchy all the same,
- * the unified one included. */
-static void test_join_fork_joins_every_hierarchy_without_procs(void **state)
+ * global lock in the kernel), the hybrid host's cgroup2 mount by a child
+ * born there (CLONE_INTO_CGROUP); that child ends up in every hierarchy
+ * all the same, the unified one included, and the original mirrors its
+ * exit. */
+static void test_join_reborn_joins_every_hierarchy_without_procs(void **state)
 {
 	struct fixture *f = *state;
 	cleanup_free char *want = vz_strdup_printf(":/%s/%s\n", f->parent, CTID);
@@ -437,9 +438,8 @@ static void test_join_fork_joins_every_hierarchy_without_procs(void **state)
 	struct vz_cg_join j;
 	size_t members = 0, n_leaves;
 	int status, report[2];
+	pid_t pid, successor = 0;
 	bool v2;
-	char born = '?';
-	pid_t pid;
 	vz_error err;
 
 	assert_int_equal(f->cg->ops->create(f->cg, &err), 0);
@@ -450,27 +450,30 @@ static void test_join_fork_joins_every_hierarchy_without_procs(void **state)
 		assert_string_equal(base, (int)i == j.v2_index ? "cgroup.procs" : "tasks");
 	}
 	assert_int_equal(pipe2(report, O_CLOEXEC), 0);
-	pid = vz_cgroup_join_fork(&j);
+	pid = fork();
 	if (pid == 0) {
 		vz_error e;
-		char c = j.v2_born ? 'b' : 'w';
-		if (vz_cgroup_join(&j, &e) < 0)
+		pid_t me;
+		close(report[0]);
+		if (vz_cgroup_join_reborn(&j, &e) < 0)
 			_exit(1);
-		(void)!write(report[1], &c, 1);
+		me = getpid();
+		(void)!write(report[1], &me, sizeof(me));
+		close(report[1]);
 		pause(); /* until the parent looked */
-		_exit(0);
+		_exit(7);
 	}
 	assert_true(pid > 0);
 	close(report[1]);
-	assert_int_equal(read(report[0], &born, 1), 1);
+	assert_int_equal(read(report[0], &successor, sizeof(successor)), sizeof(successor));
 	close(report[0]);
-	/* Born in the cgroup2 mount wherever there is one (Linux >= 5.7). */
-	if (j.v2_index >= 0)
-		assert_int_equal(born, 'b');
 	n_leaves = j.n;
 	v2 = j.v2_index >= 0;
 	vz_cgroup_join_close(&j);
-	status_path = vz_strdup_printf("/proc/%d/cgroup", (int)pid);
+	/* Born in the cgroup2 mount wherever there is one (Linux >= 5.7). */
+	if (v2)
+		assert_int_not_equal(successor, pid);
+	status_path = vz_strdup_printf("/proc/%d/cgroup", (int)successor);
 	assert_int_equal(vz_read_file(status_path, 65536, &cgroups, NULL, &err), 0);
 	/* One line per hierarchy joined names the container's cgroup (other
 	 * hierarchies, such as a test's named one, may exist besides). */
@@ -481,8 +484,13 @@ static void test_join_fork_joins_every_hierarchy_without_procs(void **state)
 		cleanup_free char *unified = vz_strdup_printf("\n0::/%s/%s\n", f->parent, CTID);
 		assert_non_null(strstr(cgroups, unified));
 	}
-	kill(pid, SIGKILL);
+	/* The original ends as its successor did. */
+	kill(successor, SIGKILL);
 	assert_int_equal(waitpid(pid, &status, 0), pid);
+	if (v2) {
+		assert_true(WIFEXITED(status));
+		assert_int_equal(WEXITSTATUS(status), 128 + SIGKILL);
+	}
 }
 
 static void test_freeze_stops_and_thaw_resumes(void **state)
@@ -609,7 +617,7 @@ int main(void)
 	    T(test_create_copies_cpuset_down),
 	    T(test_attach_moves_process_everywhere),
 	    T(test_join_from_child_matches_attach),
-	    T(test_join_fork_joins_every_hierarchy_without_procs),
+	    T(test_join_reborn_joins_every_hierarchy_without_procs),
 	    T(test_freeze_stops_and_thaw_resumes),
 	    T(test_kill_takes_down_the_tree),
 	    T(test_kill_of_absent_cgroup_is_fine),
