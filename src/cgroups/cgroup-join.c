@@ -12,6 +12,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/magic.h>
+#include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <sys/prctl.h>
@@ -115,27 +117,48 @@ static void __attribute__((noreturn)) mirror(pid_t pid)
 	_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
 }
 
-int vz_cgroup_join_reborn(const struct vz_cg_join *j, vz_error *err)
+int vz_cgroup_join_reborn(const struct vz_cg_join *j, int pidns_fd, bool *ret_in_pidns,
+			  vz_error *err)
 {
 	struct clone_args a = {.flags = CLONE_INTO_CGROUP, .exit_signal = SIGCHLD};
-	pid_t parent = getpid(), pid;
+	bool in_pidns = false;
+	int self;
+	pid_t pid;
 
+	if (ret_in_pidns)
+		*ret_in_pidns = false;
 	if (join_files(j, false, err) < 0)
 		return -1;
 	if (j->v2_index < 0)
 		return 0;
 	if (j->v2_dir >= 0) {
 		a.cgroup = (uint64_t)j->v2_dir;
+		/* The successor sees whether its parent died before the
+		 * PDEATHSIG took effect through this, even from another pid
+		 * namespace, where getppid() says 0. */
+		self = vz_pidfd_open(getpid(), 0);
+		in_pidns = pidns_fd >= 0 && self >= 0 && setns(pidns_fd, CLONE_NEWPID) == 0;
 		/* Raw clone3 is safe here: this process is a single-threaded
 		 * fork, so no lock of glibc's can be held by another thread. */
-		pid = vz_clone3(&a);
+		pid = self >= 0 ? vz_clone3(&a) : -1;
 		if (pid > 0)
 			mirror(pid);
 		if (pid == 0) {
-			if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+			/* Readable once the original has died (poll works on a
+			 * pidfd across pid namespaces, signals do not). */
+			struct pollfd gone = {.fd = self, .events = POLLIN};
+			if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || poll(&gone, 1, 0) != 0)
 				_exit(255);
+			close(self);
+			if (ret_in_pidns)
+				*ret_in_pidns = in_pidns;
 			return 0;
 		}
+		if (self >= 0)
+			close(self);
+		/* A later fork lands in that pid namespace all the same. */
+		if (ret_in_pidns)
+			*ret_in_pidns = false;
 	}
 	return join_files(j, true, err);
 }

@@ -132,9 +132,13 @@ int vz_cgroup_join(const struct vz_cg_join *j, vz_error *err);
  * its own born in it, and the original closes its descriptors, waits and
  * exits with that child's exit code (128 + signal if it was killed).  The
  * new child dies with the original (PR_SET_PDEATHSIG), so a caller that
- * kills the pid it forked still ends the work.  Falls back to
- * vz_cgroup_join where the kernel refuses. */
-int vz_cgroup_join_reborn(const struct vz_cg_join *j, vz_error *err);
+ * kills the pid it forked still ends the work.  With @pidns_fd >= 0 (a
+ * pidfd) the new child is born in that process's pid namespace too, and
+ * *@ret_in_pidns (may be NULL) says whether it was: then it needs no fork
+ * of its own to get there.  Falls back to vz_cgroup_join where the kernel
+ * refuses. */
+int vz_cgroup_join_reborn(const struct vz_cg_join *j, int pidns_fd, bool *ret_in_pidns,
+			  vz_error *err);
 /* Close what vz_cgroup_join_open opened; idempotent. */
 void vz_cgroup_join_close(struct vz_cg_join *j);
 

@@ -56,8 +56,9 @@ struct join {
 };
 
 /* Join the container: cgroup first (its files are host paths), then every
- * namespace, then become its root. */
-static int join_container(const struct join *j, vz_error *err)
+ * namespace, then become its root.  *@inside: the caller was reborn in
+ * the container's pid namespace (vz_cgroup_join_reborn), no fork needed. */
+static int join_container(const struct join *j, bool *inside, vz_error *err)
 {
 	/* CLONE_NEWTIME too: a container restored by CRIU lives in a time
 	 * namespace of its own, and a process left in ours could not be
@@ -71,8 +72,10 @@ static int join_container(const struct join *j, vz_error *err)
 	 * memory of a copy of vzd inside its namespaces. */
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
 		return vz_fail_errno(err, VZ_SYSTEM_ERROR, "prctl(PR_SET_DUMPABLE)");
-	if (vz_cgroup_join_reborn(&j->cg_join, err) < 0)
+	if (vz_cgroup_join_reborn(&j->cg_join, j->pidfd, inside, err) < 0)
 		return -1;
+	if (*inside)
+		flags &= ~CLONE_NEWPID;
 	if (setns(j->pidfd, flags) < 0)
 		return vz_fail_errno(err, VZ_SYSTEM_ERROR, "join the container's namespaces");
 	if (!j->privileged &&
@@ -178,15 +181,18 @@ helper_main(const struct join *j, const struct vz_spawn_opts *o, int sync_fd)
 {
 	vz_error err = {0};
 	int master = -1, slave = -1, status;
+	bool inside = false;
 	pid_t pid;
 
-	if (join_container(j, &err) < 0 || (o->pty && open_pty(o, &master, &slave, &err) < 0))
+	if (join_container(j, &inside, &err) < 0 ||
+	    (o->pty && open_pty(o, &master, &slave, &err) < 0))
 		goto fail;
 	if (master >= 0) {
 		ct_sync_send_fd(sync_fd, master);
 		close(master);
 	}
-	pid = fork();
+	/* Reborn inside, this is the process; the original mirrors it. */
+	pid = inside ? 0 : fork();
 	if (pid < 0) {
 		vz_fail_errno(&err, VZ_RESOURCE_ERROR, "fork in the container");
 		goto fail;
@@ -348,7 +354,8 @@ int ct_run_fn(const struct vz_global_conf *g, const char *ctid, int (*fn)(void *
 	pid = vz_child_fork();
 	if (pid == 0) {
 		vz_error e = {0};
-		_exit(join_container(&j, &e) < 0 ? 254 : fn(arg));
+		bool inside;
+		_exit(join_container(&j, &inside, &e) < 0 ? 254 : fn(arg));
 	}
 	join_release(&j);
 	if (pid < 0)

@@ -207,7 +207,7 @@ static void __attribute__((noreturn)) launcher_main(const struct launch *l)
 	pid_t pid;
 
 	close(l->go[1]);
-	if (vz_cgroup_join_reborn(&l->cg_join, &err) < 0)
+	if (vz_cgroup_join_reborn(&l->cg_join, -1, NULL, &err) < 0)
 		goto fail;
 	/* A mount namespace of our own, owned by the host's user namespace:
 	 * the container's mounts are built here, and nothing propagates back

@@ -455,7 +455,7 @@ static void test_join_reborn_joins_every_hierarchy_without_procs(void **state)
 		vz_error e;
 		pid_t me;
 		close(report[0]);
-		if (vz_cgroup_join_reborn(&j, &e) < 0)
+		if (vz_cgroup_join_reborn(&j, -1, NULL, &e) < 0)
 			_exit(1);
 		me = getpid();
 		(void)!write(report[1], &me, sizeof(me));
