@@ -92,9 +92,10 @@ export VZ_TEST_HOST_NET=1
 at_exit bench_cgroups_gone
 # The programs themselves, not libtool's wrapper scripts: each wrapper is a
 # bash start-up (about 10 ms here) that an installed vz does not pay.
-if [ -x "$VZ_BUILDDIR/src/.libs/vzctl" ]; then
-	VZCTL_BIN=$VZ_BUILDDIR/src/.libs/vzctl
-	VZLIST_BIN=$VZ_BUILDDIR/src/.libs/vzlist
+# (vzctl and vzlist link no shared libvz, so they have no wrapper.)
+[ -x "$VZ_BUILDDIR/src/.libs/vzctl" ] && VZCTL_BIN=$VZ_BUILDDIR/src/.libs/vzctl
+[ -x "$VZ_BUILDDIR/src/.libs/vzlist" ] && VZLIST_BIN=$VZ_BUILDDIR/src/.libs/vzlist
+if [ -x "$VZ_BUILDDIR/src/.libs/vzd" ]; then
 	VZD_BIN=$VZ_BUILDDIR/src/.libs/vzd
 	export LD_LIBRARY_PATH="$VZ_BUILDDIR/.libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 fi
