@@ -157,6 +157,33 @@ static void test_attach_writes_pid(void **state)
 	assert_string_equal(procs, "4242");
 }
 
+/* On v2 the join is a birth in the cgroup (vz_cgroup_join_reborn): the
+ * handle holds the cgroup's directory for CLONE_INTO_CGROUP, and its
+ * cgroup.procs for the fallback, which a plain join writes "0" to. */
+static void test_join_holds_the_directory_for_clone_into_cgroup(void **state)
+{
+	struct fixture *f = *state;
+	cleanup_free char *procs = NULL, *leaf = vz_strdup_printf("%s/vz/101", f->root);
+	struct vz_cg_join j;
+	struct stat a, b;
+	vz_error err;
+
+	fake_leaf(f, "frozen 0\n");
+	assert_int_equal(vz_cgroup_join_open(f->cg, &j, &err), 0);
+	assert_int_equal(j.n, 1);
+	assert_int_equal(j.v2_index, 0);
+	assert_true(j.v2_dir >= 0);
+	assert_int_equal(fstat(j.v2_dir, &a), 0);
+	assert_int_equal(stat(leaf, &b), 0);
+	assert_true(a.st_ino == b.st_ino && a.st_dev == b.st_dev);
+	assert_int_equal(vz_cgroup_join(&j, &err), 0);
+	vz_cgroup_join_close(&j);
+	assert_int_equal(j.n, 0);
+	assert_int_equal(j.v2_dir, -1);
+	procs = get(f, "vz/101/cgroup.procs");
+	assert_string_equal(procs, "0");
+}
+
 static void test_attach_to_absent_cgroup_names_it(void **state)
 {
 	struct fixture *f = *state;
@@ -425,6 +452,7 @@ int main(void)
 	    T(test_create_accepts_existing_cgroup),
 	    T(test_attach_writes_pid),
 	    T(test_attach_to_absent_cgroup_names_it),
+	    T(test_join_holds_the_directory_for_clone_into_cgroup),
 	    T(test_freeze_waits_for_events),
 	    T(test_thaw_waits_for_events),
 	    T(test_freeze_that_never_completes_times_out),
