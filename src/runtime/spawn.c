@@ -81,6 +81,10 @@ static int join_container(const struct join *j, bool *inside, vz_error *err)
 	if (!j->privileged &&
 	    (setresgid(0, 0, 0) < 0 || setgroups(0, NULL) < 0 || setresuid(0, 0, 0) < 0))
 		return vz_fail_errno(err, VZ_SYSTEM_ERROR, "become container root");
+	/* Joined: from here the process outlives a killed helper, as a
+	 * forked one did (and CRIU does not carry the setting along). */
+	if (*inside && prctl(PR_SET_PDEATHSIG, 0) < 0)
+		return vz_fail_errno(err, VZ_SYSTEM_ERROR, "prctl(PR_SET_PDEATHSIG)");
 	return 0;
 }
 
