@@ -92,10 +92,12 @@ export VZ_TEST_HOST_NET=1
 at_exit bench_cgroups_gone
 # The programs themselves, not libtool's wrapper scripts: each wrapper is a
 # bash start-up (about 10 ms here) that an installed vz does not pay.
-# (vzctl and vzlist link no shared libvz, so they have no wrapper.)
-[ -x "$VZ_BUILDDIR/src/.libs/vzctl" ] && VZCTL_BIN=$VZ_BUILDDIR/src/.libs/vzctl
-[ -x "$VZ_BUILDDIR/src/.libs/vzlist" ] && VZLIST_BIN=$VZ_BUILDDIR/src/.libs/vzlist
-if [ -x "$VZ_BUILDDIR/src/.libs/vzd" ]; then
+# (vzctl and vzlist link no shared libvz, so they have no wrapper; a
+# .libs/ copy of them beside is a stale one of an older build.)
+wrapped() { [ -x "$VZ_BUILDDIR/src/.libs/$1" ] && [ "$(head -c 4 "$VZ_BUILDDIR/src/$1")" != $'\x7fELF' ]; }
+wrapped vzctl && VZCTL_BIN=$VZ_BUILDDIR/src/.libs/vzctl
+wrapped vzlist && VZLIST_BIN=$VZ_BUILDDIR/src/.libs/vzlist
+if wrapped vzd; then
 	VZD_BIN=$VZ_BUILDDIR/src/.libs/vzd
 	export LD_LIBRARY_PATH="$VZ_BUILDDIR/.libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 fi
