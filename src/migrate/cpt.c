@@ -142,6 +142,16 @@ static int dump(const struct vz_global_conf *g, const struct vz_ct_conf *c, pid_
 		argv_add(&a, "--address=%s", o->lazy_addr ? o->lazy_addr : "127.0.0.1");
 		argv_add(&a, "--port=%d", o->lazy_port);
 	}
+	if (o->lazy && o->ret_lazy_pid) {
+		/* Post-copy: CRIU returns only when the pages are gone; it runs
+		 * on, serving them, once the images are written. */
+		pid_t pid = criu_spawn_ready(&a, log, VZ_CHKPNT_ERROR, err);
+		argv_free(&a);
+		if (pid < 0)
+			return -1;
+		*o->ret_lazy_pid = pid;
+		return 0;
+	}
 	rc = criu_run(&a, NULL, log, VZ_CHKPNT_ERROR, err);
 	/* A task caught by the freezer in the middle of a vfork (its parent
 	 * waits uninterruptibly) cannot be seized, and CRIU gives up after its

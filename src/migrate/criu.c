@@ -174,6 +174,54 @@ pid_t criu_spawn(struct argv_buf *a, const char *log, vz_error *err)
 	return pid;
 }
 
+/* In the forked child: keep @fd across exec for --status-fd. */
+static void __attribute__((noreturn)) exec_criu_status(char **argv, int fd)
+{
+	fcntl(fd, F_SETFD, 0);
+	exec_criu(argv, NULL);
+}
+
+pid_t criu_spawn_ready(struct argv_buf *a, const char *log, int code, vz_error *err)
+{
+	int p[2], status;
+	char c;
+	ssize_t n;
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return vz_fail_errno(err, VZ_RESOURCE_ERROR, "pipe");
+	argv_add(a, "--status-fd=%d", p[1]);
+	if (log) {
+		cleanup_free char *cmd = vz_strv_join((const char *const *)a->v, SIZE_MAX, " ");
+		cleanup_free char *cmdfile = vz_strdup_printf("%s.cmd", log);
+		vz_write_file_atomic(cmdfile, cmd, strlen(cmd), 0600, NULL);
+	}
+	pid = vz_child_fork();
+	if (pid == 0)
+		exec_criu_status(a->v, p[1]);
+	close(p[1]);
+	if (pid < 0) {
+		close(p[0]);
+		return vz_fail_errno(err, VZ_RESOURCE_ERROR, "fork");
+	}
+	/* CRIU writes one byte once it serves; EOF means it ended. */
+	do
+		n = read(p[0], &c, 1);
+	while (n < 0 && errno == EINTR);
+	close(p[0]);
+	if (n == 1)
+		return pid;
+	if (vz_child_wait(pid, &status, -1) < 0)
+		return vz_fail_errno(err, VZ_SYSTEM_ERROR, "wait for criu");
+	{
+		cleanup_free char *why = criu_log_errors(log);
+		return vz_fail(err, code, "criu %s failed before it was ready (%s %d)%s%s; log `%s`",
+			       a->v[1], WIFEXITED(status) ? "exit" : "signal",
+			       WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status),
+			       *why ? ": " : "", why, log ? log : "-");
+	}
+}
+
 char *mig_capture(char *const argv[], bool *ret_ok)
 {
 	cleanup_free char *out = vz_xstrdup("");

@@ -37,6 +37,11 @@ int criu_run(struct argv_buf *a, struct vz_cgroup *attach, const char *log, int 
  * returns its pid (vz_child_wait / kill). */
 pid_t criu_spawn(struct argv_buf *a, const char *log, vz_error *err);
 
+/* Start CRIU in the background with --status-fd and wait until it says
+ * it is ready (a lazy dump serving pages, a lazy-pages daemon); returns
+ * its pid, or fails with @code and its log's errors if it ended first. */
+pid_t criu_spawn_ready(struct argv_buf *a, const char *log, int code, vz_error *err);
+
 /* Run @argv (absolute argv[0]) and return its stdout+stderr, trimmed; NULL
  * if it could not run.  *@ret_ok: exit status 0. */
 char *mig_capture(char *const argv[], bool *ret_ok);

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <jansson.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "config/conf.h"
 #include "lib/error.h"
@@ -50,6 +51,7 @@ struct vz_cpt_opts {
 	bool lazy;	       /* dump: keep memory on the source for a lazy-pages daemon */
 	const char *lazy_addr; /* dump --lazy: page server address (listen) */
 	int lazy_port;
+	pid_t *ret_lazy_pid; /* lazy: return once CRIU serves, with its pid here */
 	bool keep_running; /* dump and leave the container running (copy) */
 };
 

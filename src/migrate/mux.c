@@ -24,7 +24,7 @@
 static bool all_ended(const struct mig_stream *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		if (!s[i].local_eof || !s[i].peer_eof)
+		if (!s[i].local_eof || !s[i].peer_eof || s[i].eof_held)
 			return false;
 	return true;
 }
@@ -40,6 +40,10 @@ static int pump_out(struct mig_chan *c, struct mig_stream *st, uint8_t id, char 
 	if (n <= 0) {
 		/* EOF or a reset: either way this direction is over. */
 		st->local_eof = true;
+		if (st->release_fd > 0 && !st->release_ok) {
+			st->eof_held = true;
+			return 0;
+		}
 		return mig_send_frame(c, 'S', buf, 1, err);
 	}
 	c->sent += (uint64_t)n;
@@ -92,6 +96,14 @@ static int pump_in(struct mig_chan *c, struct mig_stream *s, size_t n, char *buf
 			       "stream");
 	if (mig_read_full(c, buf, len, err) < 0)
 		return -1;
+	if (len == 1 && ((uint8_t)buf[0] & 0x80) && ((uint8_t)buf[0] & 0x7f) < n) {
+		/* The peer's end was reset: so is ours, both directions. */
+		st = &s[(uint8_t)buf[0] & 0x7f];
+		mig_close_reset(st->fd);
+		st->fd = -1;
+		st->local_eof = st->peer_eof = true;
+		return 0;
+	}
 	if ((uint8_t)buf[0] >= n)
 		return vz_fail(err, VZ_SYSTEM_ERROR, "migration channel: unknown stream %u",
 			       (unsigned)(uint8_t)buf[0]);
@@ -117,6 +129,16 @@ static int pump_in(struct mig_chan *c, struct mig_stream *s, size_t n, char *buf
 	return 0;
 }
 
+void mig_close_reset(int fd)
+{
+	struct linger l = {.l_onoff = 1, .l_linger = 0};
+
+	if (fd < 0)
+		return;
+	setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
+	close(fd);
+}
+
 static int pump_accept(struct mig_stream *st, vz_error *err)
 {
 	int fd = accept4(st->listen_fd, NULL, NULL, SOCK_CLOEXEC);
@@ -131,10 +153,36 @@ static int pump_accept(struct mig_stream *st, vz_error *err)
 	return 0;
 }
 
+/* The release eventfd of @st said how its local end's close goes out. */
+static int pump_release(struct mig_chan *c, struct mig_stream *st, uint8_t id, vz_error *err)
+{
+	uint64_t v = 0;
+	char b = (char)(id | 0x80);
+
+	if (read(st->release_fd, &v, sizeof(v)) != sizeof(v))
+		return 0;
+	st->release_fd = -1;
+	if (v == 1) {
+		st->release_ok = true;
+		if (!st->eof_held)
+			return 0;
+		st->eof_held = false;
+		b = (char)id;
+		return mig_send_frame(c, 'S', &b, 1, err);
+	}
+	mig_close_reset(st->fd);
+	if (st->listen_fd >= 0)
+		close(st->listen_fd);
+	st->fd = st->listen_fd = -1;
+	st->local_eof = true;
+	st->eof_held = false;
+	return mig_send_frame(c, 'S', &b, 1, err);
+}
+
 int mig_pump(struct mig_chan *c, struct mig_stream *s, size_t n, vz_error *err)
 {
 	cleanup_free char *buf = vz_xcalloc(1, PUMP_CHUNK + 1);
-	cleanup_free struct pollfd *p = vz_xcalloc(n + 1, sizeof(*p));
+	cleanup_free struct pollfd *p = vz_xcalloc(2 * n + 1, sizeof(*p));
 
 	while (!all_ended(s, n)) {
 		int r;
@@ -144,8 +192,10 @@ int mig_pump(struct mig_chan *c, struct mig_stream *s, size_t n, vz_error *err)
 				 : s[i].local_eof    ? -1
 						     : s[i].fd;
 			p[i + 1] = (struct pollfd){.fd = fd, .events = POLLIN};
+			p[n + i + 1] = (struct pollfd){
+			    .fd = s[i].release_fd > 0 ? s[i].release_fd : -1, .events = POLLIN};
 		}
-		r = poll(p, n + 1, c->timeout_ms > 0 ? c->timeout_ms : -1);
+		r = poll(p, 2 * n + 1, c->timeout_ms > 0 ? c->timeout_ms : -1);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0)
@@ -153,8 +203,11 @@ int mig_pump(struct mig_chan *c, struct mig_stream *s, size_t n, vz_error *err)
 		if (r == 0)
 			return vz_fail(err, VZ_SYSTEM_ERROR,
 				       "migration channel: the streams stalled (timeout)");
+		for (size_t i = 0; i < n; i++)
+			if (p[n + i + 1].revents && pump_release(c, &s[i], (uint8_t)i, err) < 0)
+				return -1;
 		for (size_t i = 0; i < n; i++) {
-			if (!p[i + 1].revents)
+			if (!p[i + 1].revents || (p[i + 1].fd != s[i].fd && p[i + 1].fd != s[i].listen_fd))
 				continue;
 			if (s[i].listen_fd >= 0 ? pump_accept(&s[i], err) < 0
 						: pump_out(c, &s[i], (uint8_t)i, buf, err) < 0)

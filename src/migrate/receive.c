@@ -21,6 +21,7 @@
 #include "config/values.h"
 #include "lib/cleanup.h"
 #include "lib/util.h"
+#include "migrate/migrate-lazy.h"
 #include "migrate/migrate-vm.h"
 #include "migrate/migrate.h"
 #include "migrate/transport.h"
@@ -55,6 +56,8 @@ struct receiver {
 	const char *ctid; /* the CTID here */
 	char *private_dir, *partial, *dumpdir, *marker;
 	bool created, keep_dst;
+	bool owned;	      /* post-copy: every page arrived, the container stays here */
+	uint64_t restored_ms; /* post-copy: the restore took this long */
 	int lock_fd;
 };
 
@@ -152,6 +155,20 @@ static int write_marker(struct receiver *r, vz_error *err)
 	return vz_write_file_atomic(r->marker, text, strlen(text), 0600, err);
 }
 
+/* Whether this host can take the memory post-copy (an online container
+ * migration); the source decides. */
+static json_t *postcopy_offer(struct receiver *r)
+{
+	cleanup_free char *why = NULL;
+
+	if (!json_is_true(json_object_get(r->hello, "online")) ||
+	    json_is_true(json_object_get(r->hello, "vm")))
+		return NULL;
+	why = mig_postcopy_blocker(r->g);
+	return why ? json_pack("{s:b, s:s}", "post_copy", 0, "post_copy_blocker", why)
+		   : json_pack("{s:b}", "post_copy", 1);
+}
+
 static int on_hello(struct receiver *r, bool *ret_dry, vz_error *err)
 {
 	const char *conf = json_string_value(json_object_get(r->hello, "conf"));
@@ -187,7 +204,7 @@ static int on_hello(struct receiver *r, bool *ret_dry, vz_error *err)
 	vz_rm_rf(r->partial, NULL);
 	if (write_marker(r, err) < 0)
 		return -1;
-	return reply_ok(r, NULL, err);
+	return reply_ok(r, postcopy_offer(r), err);
 }
 
 static int on_fs(struct receiver *r, vz_error *err)
@@ -242,10 +259,13 @@ static int install(struct receiver *r, vz_error *err)
 	return rc;
 }
 
-static int on_bringup(struct receiver *r, const char *op, vz_error *err)
+static int on_bringup(struct receiver *r, const char *op, bool lazy, vz_error *err)
 {
 	if (install(r, err) < 0)
 		return -1;
+	if (lazy && !strcmp(op, "restore"))
+		return mig_lazy_restore_in(&r->chan, r->g, r->ctid, r->dumpdir, &r->restored_ms,
+					   &r->owned, err);
 	if (!strcmp(op, "finish"))
 		return 0;
 	if (!strcmp(op, "start"))
@@ -346,13 +366,16 @@ static int serve(struct receiver *r, void (*started)(void *, const char *), void
 			if (rc == 0 && started)
 				started(data, r->ctid);
 		} else if (!strcmp(op, "start") || !strcmp(op, "restore") || !strcmp(op, "finish")) {
-			rc = on_bringup(r, op, err);
-			if (rc == 0 && started && strcmp(op, "finish"))
+			rc = on_bringup(r, op, json_is_true(json_object_get(m, "lazy")), err);
+			if ((rc == 0 || r->owned) && started && strcmp(op, "finish"))
 				started(data, r->ctid);
 		} else if (!strcmp(op, "commit")) {
 			json_decref(m);
 			return reply_ok(r, NULL, err);
 		} else {
+			/* The source decided (it runs the container again):
+			 * even a complete post-copy container goes. */
+			r->owned = false;
 			rc = vz_fail(err, VZ_SYSTEM_ERROR, "migration aborted by the source (%s)",
 				     op);
 			json_decref(m);
@@ -363,7 +386,11 @@ static int serve(struct receiver *r, void (*started)(void *, const char *), void
 			reply_error(r, err);
 			return -1;
 		}
-		if (reply_ok(r, NULL, err) < 0)
+		if (reply_ok(r,
+			     r->restored_ms ? json_pack("{s:I}", "restored_ms",
+							(json_int_t)r->restored_ms)
+					    : NULL,
+			     err) < 0)
 			return -1;
 	}
 }
@@ -383,7 +410,9 @@ int vz_migrate_receive(const struct vz_global_conf *g, int in, int out,
 		reply_error(&r, err);
 	if (rc == 0 && (rc = on_hello(&r, &dry, err)) < 0)
 		reply_error(&r, err);
-	if (rc == 0 && !dry && (rc = serve(&r, started, data, err)) < 0)
+	/* A post-copy container whose memory all arrived has no other copy:
+	 * it stays, whatever happens to the channel now. */
+	if (rc == 0 && !dry && (rc = serve(&r, started, data, err)) < 0 && !r.owned)
 		rollback(&r);
 	if (r.dumpdir)
 		vz_rm_rf(r.dumpdir, NULL);

@@ -29,6 +29,7 @@
 
 #include "lib/cleanup.h"
 #include "lib/util.h"
+#include "migrate/migrate-lazy.h"
 #include "migrate/migrate-vm.h"
 #include "migrate/migrate.h"
 #include "migrate/transport.h"
@@ -44,6 +45,9 @@ struct sender {
 	uint64_t t0, stage_t0, frozen_t0, frozen_ms;
 	char *dumpdir, *snar, *private_dir;
 	bool stopped, dumped;
+	bool postcopy;	  /* memory moves after the restore (lazy pages) */
+	bool lazy_served; /* a lazy dump served pages: on failure CRIU resumed the tree */
+	bool memory_gone; /* the lazy dump finished: only the destination has the memory */
 	bool vm; /* a QEMU VM, not a container */
 };
 
@@ -94,7 +98,9 @@ static int send_fs(struct sender *s, bool first, vz_error *err)
 
 static int send_images(struct sender *s, vz_error *err)
 {
-	char *argv[] = {"/bin/tar", "-C", s->dumpdir, "-cf", "-", ".", NULL};
+	/* A lazy dump is still running and writing its log. */
+	char *argv[] = {"/bin/tar", "-C", s->dumpdir, "--exclude=./vz-dump.log", "-cf", "-", ".",
+			NULL};
 
 	if (mig_send_json(&s->chan, json_pack("{s:s}", "op", "images"), err) < 0 ||
 	    mig_send_cmd_output(&s->chan, argv, "checkpoint images", err) < 0)
@@ -195,6 +201,80 @@ static int transfer_vm_online(struct sender *s, vz_error *err)
 	return rc;
 }
 
+static int send_fs_sync(struct sender *s, vz_error *err)
+{
+	stage_begin(s, "Copying the changes of the private area");
+	if (send_fs(s, false, err) < 0)
+		return -1;
+	stage_end(s, "fs_sync");
+	return 0;
+}
+
+/* Post-copy: the dump leaves the memory on a page server here; the
+ * destination restores without it and fetches it while the container runs
+ * there (lazy.c). */
+static int transfer_postcopy(struct sender *s, vz_error *err)
+{
+	int port = mig_free_port(err);
+	pid_t dump = -1;
+	struct vz_cpt_opts co = {.dumpdir = s->dumpdir,
+				 .stage = VZ_CPT_ALL,
+				 .lazy = true,
+				 .lazy_port = port,
+				 .ret_lazy_pid = &dump};
+	json_t *reply = NULL;
+	uint64_t sent;
+	int rc;
+
+	if (port < 0 || mig_postcopy_prepare(err) < 0)
+		return -1;
+	stage_begin(s, "Checkpointing the container without its memory (frozen from here)");
+	if (vz_ct_chkpnt(s->g, s->ctid, &co, err) < 0)
+		return -1;
+	s->lazy_served = true;
+	stage_end(s, "dump");
+	if (send_fs_sync(s, err) < 0)
+		goto abort;
+	stage_begin(s, "Copying the checkpoint images");
+	if (send_images(s, err) < 0)
+		goto abort;
+	stage_end(s, "images");
+	stage_begin(s, "Restoring at the destination; memory follows (post-copy)");
+	sent = vz_now_ms();
+	if (mig_send_json(&s->chan, json_pack("{s:s, s:b}", "op", "restore", "lazy", 1), err) < 0)
+		goto abort;
+	rc = mig_lazy_send(&s->chan, port, dump, &s->memory_gone, err);
+	if (s->memory_gone) {
+		/* CRIU killed the tree: release its cgroup and mount as a stop
+		 * does. */
+		vz_error e = {0};
+		if (vz_ct_cleanup_stopped(s->g, s->ctid, &e) < 0)
+			say(s, e.msg);
+	}
+	/* The destination's verdict first: it says why the transfer failed. */
+	if (rc == 0)
+		rc = mig_expect_ok(&s->chan, &reply, err);
+	if (rc == 0 && !s->memory_gone)
+		rc = vz_fail(err, VZ_CHKPNT_ERROR,
+			     "criu dump --lazy-pages failed: the container was resumed here");
+	else if (rc < 0 && s->memory_gone)
+		vz_error_wrap(err, "every page reached the destination (the container runs there "
+				   "unless it failed meanwhile), but it did not confirm");
+	stage_end(s, "restore_postcopy");
+	/* Frozen: until the restore returned there (the destination measured
+	 * it from our request; the one-way delay is not counted). */
+	s->frozen_ms = sent - s->frozen_t0 +
+		       (uint64_t)json_integer_value(json_object_get(reply, "restored_ms"));
+	json_object_set_new(s->stages, "restore",
+			    json_integer(json_integer_value(json_object_get(reply, "restored_ms"))));
+	json_decref(reply);
+	return rc;
+abort:
+	/* A connection that closes at once makes CRIU resume the tree. */
+	mig_lazy_send_abort(port, dump);
+	return -1;
+}
+
 static int transfer(struct sender *s, bool running, vz_error *err)
 {
 	struct vz_stop_opts so = {.fast = false, .timeout_s = -1};
@@ -216,6 +296,8 @@ static int transfer(struct sender *s, bool running, vz_error *err)
 		return 0;
 	}
 	s->frozen_t0 = vz_now_ms();
+	if (s->o->online && s->postcopy)
+		return transfer_postcopy(s, err);
 	if (s->o->online) {
 		struct vz_cpt_opts co = {.dumpdir = s->dumpdir, .stage = VZ_CPT_ALL};
 		stage_begin(s, "Checkpointing the container (frozen from here)");
@@ -254,9 +336,21 @@ static void recover(struct sender *s, bool running)
 {
 	vz_error e = {0};
 
+	if (s->memory_gone) {
+		/* The destination holds the only copy of the memory and keeps
+		 * the container (receive.c): no abort, nothing to restart. */
+		mig_chan_close(&s->chan);
+		say(s, "Migration: the memory moved to the destination, the container stays "
+		       "there; its stopped copy here is left for inspection");
+		return;
+	}
 	mig_send_json(&s->chan, json_pack("{s:s}", "op", "abort"), NULL);
 	mig_chan_close(&s->chan);
-	if (s->dumped) {
+	if (s->lazy_served) {
+		/* CRIU resumed the tree when the page stream failed. */
+		say(s, "Migration failed: the container resumed on the source");
+		vz_ct_resume(s->g, s->ctid, NULL);
+	} else if (s->dumped) {
 		struct vz_restore_opts ro = {.dumpdir = s->dumpdir, .stage = VZ_CPT_ALL};
 		say(s, "Migration failed: restoring the container on the source");
 		if (vz_ct_restore(s->g, s->ctid, &ro, &e) < 0)
@@ -266,6 +360,36 @@ static void recover(struct sender *s, bool running)
 		if (vz_backend_get(s->g, s->ctid)->start(s->g, s->ctid, &e) < 0)
 			say(s, e.msg);
 	}
+}
+
+/* Post-copy where both hosts support it, unless overridden; the report
+ * says which, and why not post-copy. */
+static int choose_memory(struct sender *s, json_t *reply, json_t *report, vz_error *err)
+{
+	const char *m = s->o->memory ? s->o->memory : "auto";
+	const char *remote = json_string_value(json_object_get(reply, "post_copy_blocker"));
+	cleanup_free char *local = NULL, *why = NULL;
+
+	if (!strcmp(m, "stop-and-copy")) {
+		json_object_set_new(report, "memory", json_string("stop-and-copy (requested)"));
+		return 0;
+	}
+	local = mig_postcopy_blocker(s->g);
+	if (local)
+		why = vz_strdup_printf("source: %s", local);
+	else if (remote)
+		why = vz_strdup_printf("destination: %s", remote);
+	else if (!json_object_get(reply, "post_copy_blocker") &&
+		 !json_is_true(json_object_get(reply, "post_copy")))
+		why = vz_xstrdup("destination: its vz does not offer post-copy");
+	if (why && !strcmp(m, "post-copy"))
+		return vz_fail(err, VZ_INVALID_PARAMETER_VALUE,
+			       "--memory post-copy: not available (%s)", why);
+	s->postcopy = !why;
+	json_object_set_new(report, "memory",
+			    why ? json_sprintf("stop-and-copy (post-copy unavailable: %s)", why)
+				: json_string("post-copy (lazy pages)"));
+	return 0;
 }
 
 static int check_source(struct sender *s, bool *ret_running, vz_error *err)
@@ -279,14 +403,14 @@ static int check_source(struct sender *s, bool *ret_running, vz_error *err)
 		return vz_fail(err, VZ_INVALID_PARAMETER_VALUE, "invalid --new-id `%s`",
 			       s->o->new_id);
 	if (s->o->memory && strcmp(s->o->memory, "auto") && strcmp(s->o->memory, "stop-and-copy") &&
-	    strcmp(s->o->memory, "post-copy"))
+	    strcmp(s->o->memory, "post-copy") && strcmp(s->o->memory, "pre-copy"))
 		return vz_fail(err, VZ_INVALID_PARAMETER_VALUE,
-			       "--memory `%s`: expected auto, post-copy or stop-and-copy",
+			       "--memory `%s`: expected auto, post-copy, pre-copy or stop-and-copy",
 			       s->o->memory);
-	if (s->o->memory && !strcmp(s->o->memory, "post-copy"))
+	if (s->o->memory && !strcmp(s->o->memory, "pre-copy"))
 		return vz_fail(err, VZ_INVALID_PARAMETER_VALUE,
-			       "--memory post-copy: lazy-pages migration is not implemented yet "
-			       "(memory moves with the images: stop-and-copy)");
+			       "--memory pre-copy: iterative pre-copy is not implemented (it needs "
+			       "memory dirty tracking, soft-dirty, which these kernels lack)");
 	if (s->o->online && !st.running && !s->o->dry_run)
 		return vz_fail(err, VZ_VE_NOT_RUNNING,
 			       "online migration needs a running container");
@@ -322,8 +446,6 @@ int vz_ct_migrate(const struct vz_global_conf *g, const char *ctid, const struct
 	s.chan.progress = o->progress;
 	s.chan.pdata = o->pdata;
 	json_object_set_new(report, "stages", s.stages);
-	/* Post-copy (lazy pages) is detected (vzctl criu-check) but not wired
-	 * into migration yet: memory always moves with the images. */
 	json_object_set_new(report, "memory",
 			    json_string(o->online ? "stop-and-copy" : "none (offline)"));
 	if (check_source(&s, &running, err) < 0 || vz_mkdir_p(g->dump_dir, 0700, err) < 0)
@@ -337,6 +459,9 @@ int vz_ct_migrate(const struct vz_global_conf *g, const char *ctid, const struct
 	    hello(&s, running, &reply, err) < 0)
 		goto abort;
 	stage_end(&s, "connect");
+	if (o->online && running && !s.vm && !o->dry_run &&
+	    choose_memory(&s, reply, report, err) < 0)
+		goto abort;
 	if (o->dry_run) {
 		rc = dry_run(&s, running, reply, report, err);
 		mig_chan_close(&s.chan);
@@ -353,7 +478,7 @@ int vz_ct_migrate(const struct vz_global_conf *g, const char *ctid, const struct
 	stage_begin(&s, "Removing the container from the source");
 	{
 		vz_error e = {0};
-		if (running && !s.stopped && !s.dumped)
+		if (running && !s.stopped && !s.dumped && !s.memory_gone)
 			vz_backend_get(g, ctid)->stop(g, ctid, &(struct vz_stop_opts){.fast = true},
 						      &e);
 		if (vz_ct_destroy(g, ctid, &e) < 0)

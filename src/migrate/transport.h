@@ -5,7 +5,8 @@
  *   'D' + u32 length + bytes            a chunk of the current data stream
  *   'E' + u32 length + JSON object      end of a data stream, with its status
  *   'S' + u32 length + id byte + bytes  bytes of multiplexed stream id (mux.c);
- *                                       no bytes: that direction ended
+ *                                       no bytes: that direction ended;
+ *                                       id | 0x80, no bytes: reset it
  *
  * ssh authenticates the peer (a key the destination accepts, with a forced
  * command running `vzctl migrate-receive`) and encrypts the stream. */
@@ -50,7 +51,16 @@ struct mig_stream {
 	int fd;	       /* connected local socket, -1 until accepted */
 	int listen_fd; /* >= 0: accept fd from here first (one connection) */
 	bool local_eof, peer_eof;
+	/* > 0: an eventfd that decides how the local end's close reaches the
+	 * peer (CRIU's page server takes a clean EOF for a finished
+	 * transfer): the EOF is held until it reads 1; 2 or more sends a
+	 * reset instead, at once (the peer closes its socket with a reset). */
+	int release_fd;
+	bool eof_held, release_ok;
 };
+
+/* Close @fd with a reset (SO_LINGER 0), not a FIN. */
+void mig_close_reset(int fd);
 
 /* Carry @n streams both ways until each has ended in both directions (the
  * local side closed and the peer said so).  Shutting the channel down from
