@@ -19,9 +19,11 @@
 #include "config.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -29,11 +31,13 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "lib/child.h"
+#include "lib/syscalls.h"
 #include "lib/cleanup.h"
 #include "lib/util.h"
 #include "migrate/criu.h"
@@ -269,6 +273,8 @@ static void *restore_thread(void *data)
 	if (rc == 0) {
 		l->restored = true;
 		l->restored_ms = vz_now_ms() - l->t0;
+		if (mig_fault("pages", &l->err) < 0)
+			kill(l->daemon, SIGKILL);
 	} else {
 		kill(l->daemon, SIGKILL);
 	}
@@ -376,4 +382,75 @@ int mig_lazy_restore_in(struct mig_chan *c, const struct vz_global_conf *g, cons
 		return -1;
 	}
 	return 0;
+}
+
+/* ---- after a failed lazy transfer ------------------------------------ */
+
+#ifndef __NR_pidfd_getfd
+#define __NR_pidfd_getfd 438
+#endif
+#ifndef TCP_REPAIR
+#define TCP_REPAIR 19
+#endif
+
+/* Take every TCP socket of @pid out of repair mode (a no-op for one that
+ * is not in it). */
+static void tcp_repair_off(pid_t pid)
+{
+	cleanup_free char *dir = vz_strdup_printf("/proc/%d/fd", (int)pid);
+	cleanup_closedir DIR *d = opendir(dir);
+	int pidfd = vz_pidfd_open(pid, 0), off = 0, proto;
+	socklen_t len = sizeof(proto);
+	struct dirent *de;
+
+	while (pidfd >= 0 && d && (de = readdir(d))) {
+		char link[64] = "";
+		int fd;
+		if (readlinkat(dirfd(d), de->d_name, link, sizeof(link) - 1) < 0 ||
+		    strncmp(link, "socket:", 7))
+			continue;
+		fd = (int)syscall(__NR_pidfd_getfd, pidfd, atoi(de->d_name), 0);
+		if (fd < 0)
+			continue;
+		len = sizeof(proto);
+		if (getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &proto, &len) == 0 &&
+		    proto == IPPROTO_TCP)
+			setsockopt(fd, IPPROTO_TCP, TCP_REPAIR, &off, sizeof(off));
+		close(fd);
+	}
+	if (pidfd >= 0)
+		close(pidfd);
+}
+
+/* Delete the nftables tables CRIU's network lock left ("CRIU-PID") in the
+ * network namespace of @pid. */
+static void drop_criu_tables(pid_t pid)
+{
+	cleanup_free char *target = vz_strdup_printf("--target=%d", (int)pid), *out = NULL;
+	char *list[] = {"/usr/bin/nsenter", target, "--net", "nft", "list", "tables", NULL};
+	char *save = NULL;
+	bool ok = false;
+
+	out = mig_capture(list, &ok);
+	for (char *l = out ? strtok_r(out, "\n", &save) : NULL; l; l = strtok_r(NULL, "\n", &save)) {
+		char fam[16], name[64];
+		if (sscanf(l, "table %15s %63s", fam, name) != 2 || strncmp(name, "CRIU-", 5))
+			continue;
+		char *del[] = {"/usr/bin/nsenter", target, "--net", "nft", "delete", "table",
+			       fam, name, NULL};
+		free(mig_capture(del, &ok));
+	}
+}
+
+void mig_lazy_unlock(const struct vz_global_conf *g, const char *ctid)
+{
+	cleanup_cgroup struct vz_cgroup *cg = NULL;
+	cleanup_free pid_t *pids = NULL;
+	size_t n = 0;
+
+	if (ct_cgroup(g, ctid, &cg, NULL) < 0 || cg->ops->procs(cg, &pids, &n, NULL) < 0 || !n)
+		return;
+	drop_criu_tables(pids[0]);
+	for (size_t i = 0; i < n; i++)
+		tcp_repair_off(pids[i]);
 }

@@ -12,6 +12,9 @@
 #include "lib/error.h"
 #include "migrate/transport.h"
 
+/* The test failpoint of VZ_MIGRATE_FAULT for step @op (receive.c). */
+int mig_fault(const char *op, vz_error *err);
+
 /* NULL if this host can migrate memory post-copy, else why not (caller
  * frees).  Does not change anything. */
 char *mig_postcopy_blocker(const struct vz_global_conf *g);
@@ -34,6 +37,12 @@ int mig_lazy_send(struct mig_chan *c, int port, pid_t dump, bool *ret_gone, vz_e
 /* Source, before the page stream started: make the lazy dump @dump give
  * up (CRIU resumes the tree) and wait for it. */
 void mig_lazy_send_abort(int port, pid_t dump);
+
+/* Source, after a lazy dump failed and CRIU resumed the tree: CRIU 4.2
+ * unlocks the network before it serves pages, so a failure then leaves its
+ * lock (an nftables table in the container's network namespace) and the
+ * TCP sockets in repair mode; undo both. */
+void mig_lazy_unlock(const struct vz_global_conf *g, const char *ctid);
 
 /* Destination: restore container @ctid from @dumpdir with its memory
  * fetched through the channel, while the stream runs.  *@ret_restored_ms:

@@ -24,6 +24,7 @@
 #include "migrate/migrate-lazy.h"
 #include "migrate/migrate-vm.h"
 #include "migrate/migrate.h"
+#include "migrate/netif.h"
 #include "migrate/transport.h"
 #include "storage/storage.h"
 #include "vm/backend.h"
@@ -32,8 +33,9 @@
 /* Failure injection for the tests (VZ_MIGRATE_FAULT in vzd's environment):
  * "kill:OP" kills vzd, "fail:OP" fails and "sleep:OP" stalls 5 s when
  * request OP (hello, fs, images, start, restore, vm_prepare, vm_stream,
- * commit) arrives. */
-static int fault(const char *op, vz_error *err)
+ * commit) arrives, or at "pages": a post-copy restore returned and the
+ * memory is still coming (lazy.c). */
+int mig_fault(const char *op, vz_error *err)
 {
 	const char *f = getenv("VZ_MIGRATE_FAULT"), *colon = f ? strchr(f, ':') : NULL;
 
@@ -148,8 +150,8 @@ static json_t *blockers(struct receiver *r, struct vz_kvfile *kv)
  * that a vzd killed half way cleans up when it starts (mig_reconcile). */
 static int write_marker(struct receiver *r, vz_error *err)
 {
-	cleanup_free char *text =
-	    vz_strdup_printf("%s\n%s\n%d\n", r->partial, r->dumpdir, r->created);
+	cleanup_free char *text = vz_strdup_printf("%s\n%s\n%d\n%d\n", r->partial, r->dumpdir,
+						   r->created, r->owned);
 	if (vz_mkdir_p(r->g->run_dir, 0755, err) < 0)
 		return -1;
 	return vz_write_file_atomic(r->marker, text, strlen(text), 0600, err);
@@ -263,9 +265,14 @@ static int on_bringup(struct receiver *r, const char *op, bool lazy, vz_error *e
 {
 	if (install(r, err) < 0)
 		return -1;
-	if (lazy && !strcmp(op, "restore"))
-		return mig_lazy_restore_in(&r->chan, r->g, r->ctid, r->dumpdir, &r->restored_ms,
-					   &r->owned, err);
+	if (lazy && !strcmp(op, "restore")) {
+		int rc = mig_lazy_restore_in(&r->chan, r->g, r->ctid, r->dumpdir, &r->restored_ms,
+					     &r->owned, err);
+		/* A vzd restarted from here on keeps the container. */
+		if (r->owned)
+			write_marker(r, NULL);
+		return rc;
+	}
 	if (!strcmp(op, "finish"))
 		return 0;
 	if (!strcmp(op, "start"))
@@ -282,6 +289,10 @@ static void rollback(struct receiver *r)
 	if (r->created) {
 		struct vz_stop_opts so = {.fast = true};
 		cleanup_free char *path = vz_ct_conf_path(r->g, r->ctid);
+		/* A restored copy's TCP sockets would reset the connections
+		 * the source's copy keeps: its NICs go first. */
+		if (r->dumpdir)
+			mig_netif_cut(r->dumpdir);
 		vz_backend_get(r->g, r->ctid)->stop(r->g, r->ctid, &so, &e);
 		if (r->keep_dst) {
 			unlink(path);
@@ -306,7 +317,7 @@ void mig_reconcile(const struct vz_global_conf *g,
 		char ctid[32], partial[4096], dumpdir[4096];
 		cleanup_free char *path = NULL, *buf = NULL;
 		struct receiver r = {.g = g};
-		int created = 0;
+		int created = 0, owned = 0;
 		size_t n;
 		if (len <= 9 || len - 9 >= sizeof(ctid) ||
 		    strcmp(de->d_name + len - 9, ".incoming"))
@@ -315,12 +326,20 @@ void mig_reconcile(const struct vz_global_conf *g,
 		ctid[len - 9] = '\0';
 		path = vz_strdup_printf("%s/%s", g->run_dir, de->d_name);
 		if (!vz_ctid_valid(ctid) || vz_read_file(path, 16384, &buf, &n, NULL) < 0 ||
-		    sscanf(buf, "%4095[^\n]\n%4095[^\n]\n%d", partial, dumpdir, &created) != 3)
+		    sscanf(buf, "%4095[^\n]\n%4095[^\n]\n%d\n%d", partial, dumpdir, &created, &owned) <
+			3)
 			continue;
+		if (owned) {
+			/* Post-copy: every page had arrived, no other copy. */
+			vz_rm_rf(dumpdir, NULL);
+			unlink(path);
+			continue;
+		}
 		/* An unfinished incoming migration: the source took its
 		 * container back, so nothing of it may stay here. */
 		r.ctid = ctid;
 		r.partial = partial;
+		r.dumpdir = dumpdir;
 		r.created = created;
 		r.private_dir = vz_expand_veid(g->ve_private, ctid);
 		rollback(&r);
@@ -348,7 +367,7 @@ static int serve(struct receiver *r, void (*started)(void *, const char *), void
 		op = json_string_value(json_object_get(m, "op"));
 		if (!op)
 			op = "";
-		if (fault(op, err) < 0) {
+		if (mig_fault(op, err) < 0) {
 			json_decref(m);
 			reply_error(r, err);
 			return -1;
@@ -406,7 +425,7 @@ int vz_migrate_receive(const struct vz_global_conf *g, int in, int out,
 	rc = mig_recv_json(&r.chan, &r.hello, err);
 	if (rc == 0 && strcmp(json_string_value(json_object_get(r.hello, "op")) ?: "", "hello"))
 		rc = vz_fail(err, VZ_INVALID_PARAMETER_VALUE, "expected a migration hello");
-	if (rc == 0 && (rc = fault("hello", err)) < 0)
+	if (rc == 0 && (rc = mig_fault("hello", err)) < 0)
 		reply_error(&r, err);
 	if (rc == 0 && (rc = on_hello(&r, &dry, err)) < 0)
 		reply_error(&r, err);

@@ -350,6 +350,7 @@ static void recover(struct sender *s, bool running)
 		/* CRIU resumed the tree when the page stream failed. */
 		say(s, "Migration failed: the container resumed on the source");
 		vz_ct_resume(s->g, s->ctid, NULL);
+		mig_lazy_unlock(s->g, s->ctid);
 	} else if (s->dumped) {
 		struct vz_restore_opts ro = {.dumpdir = s->dumpdir, .stage = VZ_CPT_ALL};
 		say(s, "Migration failed: restoring the container on the source");

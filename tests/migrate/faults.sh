@@ -1,7 +1,8 @@
 #!/bin/bash
 # Failure injection at each stage of an online migration A -> B: restore
 # fails at B, B's vzd is killed while images arrive, the link is cut, B's
-# disk is full.  Afterwards the container runs on A with its workload and
+# vzd is killed while a post-copy transfer brings the memory, B's disk is
+# full.  Afterwards the container runs on A with its workload and
 # TCP client intact, and B holds nothing of it (after a vzd restart where
 # vzd itself died).
 . "$(dirname "$0")/../integration/lib.sh"
@@ -10,7 +11,7 @@ require_root
 ensure_template busybox || skip_all "cannot build the busybox template"
 two_hosts
 VZ_CONF=$CONF_A need_criu
-plan 22
+plan 29
 
 on_a vzctl create 101 --ostemplate busybox >/dev/null
 on_a vzctl start 101 >/dev/null
@@ -49,6 +50,16 @@ ip netns exec "$NS_A" ip link set "${NETP}u251" up
 # B notices the dead session through sshd's keepalive (6 s).
 wait_for 20 host_clean "$ROOT_B" 101 >/dev/null
 survived "link cut"
+
+# post-copy: B's vzd dies after the restore, while the memory still comes
+on_a vzctl exec 101 "/bin/crw mem 64 </dev/null >/dev/null 2>&1"
+check "a 64 MiB memory holder runs in 101" wait_for 30 sh -c "[ -s '$ROOT_A/private/101/tmp/crw.mem' ]"
+b_vzd kill:pages
+check_rc 3 "B's vzd dies during the post-copy page transfer: migration fails" on_a vzctl migrate 101 "$SUBNET.252" --online --memory post-copy
+check "... which was post-copy" contains "$OUT" "memory follows (post-copy)"
+b_vzd
+survived "destination vzd killed during post-copy"
+check "... with its 64 MiB memory holder" on_a vzctl exec 101 'ps | grep -q "[c]rw mem 64"'
 
 b_vzd
 mount -t tmpfs -o size=8m "vzt-i6-full-$$" "$ROOT_B/private"
