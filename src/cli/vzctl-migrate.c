@@ -329,7 +329,7 @@ static const struct mcommand commands[] = {
      "which migration memory transfer this host supports.  Exit 16 if CRIU is unusable.\n"},
     {"migrate", cmd_migrate,
      "CTID DEST [--online] [--dry-run] [--keep-dst] [--timings] [--json] [--new-id N]\n"
-     "       [--memory auto|stop-and-copy|post-copy]",
+     "       [--memory auto|post-copy|stop-and-copy|pre-copy]",
      "Move a container to the vzd on host DEST, reached with MIGRATE_SSH of vz.conf\n"
      "(DEST runs `vzctl migrate-receive`).  Also `vzmigrate [options] DEST CTID`.\n"
      "  --online     live: checkpoint, copy, restore (otherwise stop, copy, start)\n"
@@ -337,7 +337,8 @@ static const struct mcommand commands[] = {
      "  --keep-dst   on failure keep the copied private area at the destination\n"
      "  --timings    print per-stage and frozen times; --json prints the report as JSON\n"
      "  --new-id N   CTID at the destination\n"
-     "  --memory M   memory transfer (auto: the best the hosts support)\n"},
+     "  --memory M   memory transfer (auto: post-copy where both hosts support it,\n"
+     "               else stop-and-copy; pre-copy is refused: no dirty tracking)\n"},
     {"migrate-receive", cmd_migrate_receive, "",
      "Destination side of a migration on stdin/stdout (run by ssh).\n"},
 };

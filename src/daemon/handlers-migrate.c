@@ -77,13 +77,17 @@ static int h_criu_check(struct request *r, json_t **ret, vz_error *err)
 	struct vz_criu_info i;
 
 	vz_criu_info(r->srv->g, &i, err);
-	*ret = json_pack("{s:s, s:o, s:b, s:o, s:b, s:b, s:s}", "criu", i.path, "version",
+	*ret = json_pack("{s:s, s:o, s:b, s:o, s:b, s:b, s:o}", "criu", i.path, "version",
 			 i.version ? json_string(i.version) : json_null(), "check_ok", i.check_ok,
 			 "check", i.check_output ? json_string(i.check_output) : json_null(),
 			 "lazy_pages", i.lazy_pages, "dirty_track", i.dirty_track, "memory",
-			 i.lazy_pages	 ? "post-copy (lazy pages)"
-			 : i.dirty_track ? "iterative pre-copy"
-					 : "stop-and-copy");
+			 !i.postcopy_blocker
+			     ? json_string("post-copy (lazy pages)")
+			     : json_sprintf("stop-and-copy (post-copy unavailable: %s; pre-copy "
+					    "unavailable: %s)",
+					    i.postcopy_blocker,
+					    i.dirty_track ? "not implemented"
+							  : "no memory dirty tracking"));
 	vz_criu_info_free(&i);
 	return 0;
 }

@@ -21,6 +21,7 @@
 #include "lib/cleanup.h"
 #include "lib/util.h"
 #include "migrate/criu.h"
+#include "migrate/migrate-lazy.h"
 #include "migrate/migrate.h"
 
 void argv_add(struct argv_buf *a, const char *fmt, ...)
@@ -301,6 +302,7 @@ int vz_criu_info(const struct vz_global_conf *g, struct vz_criu_info *ret, vz_er
 		if (d && strstr(d, "OFF"))
 			i.dirty_track = false;
 	}
+	i.postcopy_blocker = mig_postcopy_blocker_of(g, &i);
 	*ret = i;
 	return 0;
 }
@@ -310,5 +312,6 @@ void vz_criu_info_free(struct vz_criu_info *i)
 	free(i->path);
 	free(i->version);
 	free(i->check_output);
+	free(i->postcopy_blocker);
 	*i = (struct vz_criu_info){0};
 }

@@ -118,10 +118,20 @@ static void uffd_release(void)
 char *mig_postcopy_blocker(const struct vz_global_conf *g)
 {
 	struct vz_criu_info ci;
+	char *why;
+
+	vz_criu_info(g, &ci, NULL);
+	why = steal_pointer(&ci.postcopy_blocker);
+	vz_criu_info_free(&ci);
+	return why;
+}
+
+char *mig_postcopy_blocker_of(const struct vz_global_conf *g, const struct vz_criu_info *i)
+{
+	const struct vz_criu_info ci = *i;
 	char *why = NULL;
 	long max = pipe_max();
 
-	vz_criu_info(g, &ci, NULL);
 	if (!ci.version || !ci.check_ok)
 		why = vz_strdup_printf("CRIU `%s` is not usable", g->criu);
 	else if (!ci.lazy_pages)
@@ -133,7 +143,6 @@ char *mig_postcopy_blocker(const struct vz_global_conf *g)
 	else if (read_long(UFFD_PATH) == 0 && access(UFFD_PATH, W_OK) < 0)
 		why = vz_xstrdup("vm.unprivileged_userfaultfd is 0 and cannot be raised here "
 				 "(a container's processes open their own userfaultfd)");
-	vz_criu_info_free(&ci);
 	return why;
 }
 

@@ -10,6 +10,7 @@
 
 #include "config/conf.h"
 #include "lib/error.h"
+#include "migrate/migrate.h"
 #include "migrate/transport.h"
 
 /* The test failpoint of VZ_MIGRATE_FAULT for step @op (receive.c). */
@@ -18,6 +19,8 @@ int mig_fault(const char *op, vz_error *err);
 /* NULL if this host can migrate memory post-copy, else why not (caller
  * frees).  Does not change anything. */
 char *mig_postcopy_blocker(const struct vz_global_conf *g);
+/* The same from CRIU's info @i (vz_criu_info). */
+char *mig_postcopy_blocker_of(const struct vz_global_conf *g, const struct vz_criu_info *i);
 
 /* Make the host able to: CRIU's page reader asks for 3.2 MiB pipes, above
  * the default fs.pipe-max-size (1 MiB), which root without CAP_SYS_RESOURCE

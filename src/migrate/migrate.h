@@ -25,6 +25,7 @@ struct vz_criu_info {
 	char *check_output; /* its output, trimmed */
 	bool lazy_pages;    /* userfaultfd (uffd-noncoop): post-copy migration works */
 	bool dirty_track;   /* soft-dirty: iterative pre-copy works */
+	char *postcopy_blocker; /* NULL: post-copy migration works here; else why not */
 };
 
 /* Run CRIU's version and check commands; failing to run criu is reported
