@@ -7,8 +7,10 @@
 #   criu      the same CRIU dump and restore commands run by hand (replayed
 #             from the .cmd files vz writes beside its CRIU logs)
 #   migrate   vzctl migrate --online to a second vz instance on this host over
-#             ssh to 127.0.0.1 (needs sshd), memory by stop-and-copy; post-copy
-#             is reported as n/a (lazy pages are detected but not wired in)
+#             ssh to 127.0.0.1 (needs sshd), once with --memory stop-and-copy
+#             and once (a fresh container) with --memory post-copy; total
+#             includes, for post-copy, the transfer of every page after the
+#             container already runs at the destination
 #
 # Prints a table, then one JSON object per measurement (prefix "JSON ").
 # Usage: bench/cr.sh [--sizes "64 512 2048"] [--no-migrate]
@@ -155,6 +157,17 @@ criu_restore_by_hand() {
 	return $rc
 }
 
+# migrate_row SIZE MEMORY: one online migration A -> BR with --memory MEMORY.
+migrate_row() {
+	local out fz tt f t
+	out=$("$VZCTL" migrate $CT 127.0.0.1 --online --memory "$2" --json 2>&1) || { echo "$out" >&2; exit 1; }
+	fz=$(echo "$out" | sed -n 's/.*"frozen_ms": *\([0-9]*\).*/\1/p')
+	tt=$(echo "$out" | sed -n 's/.*"total_ms": *\([0-9]*\).*/\1/p')
+	f=$(echo "$fz" | awk '{printf "%.3f", $1/1000}'); t=$(echo "$tt" | awk '{printf "%.3f", $1/1000}')
+	ROWS+=("$1 vz-migrate-online $2 $f $t -")
+	json "$1" vz-migrate "$2" "$f" "$t"
+}
+
 ROWS=()
 json() { echo "JSON {\"bench\":\"cr\",\"size_mib\":$1,\"method\":\"$2\",\"memory\":\"$3\",\"frozen_s\":$4,\"total_s\":$5}"; }
 for size in $SIZES; do
@@ -177,13 +190,11 @@ for size in $SIZES; do
 	json "$size" criu local "$tot" "$tot"
 	# migration
 	if [ "$MIGRATE" = 1 ]; then
-		out=$("$VZCTL" migrate $CT 127.0.0.1 --online --json 2>&1) || { echo "$out" >&2; exit 1; }
-		fz=$(echo "$out" | sed -n 's/.*"frozen_ms": *\([0-9]*\).*/\1/p')
-		tt=$(echo "$out" | sed -n 's/.*"total_ms": *\([0-9]*\).*/\1/p')
-		f=$(echo "$fz" | awk '{printf "%.3f", $1/1000}'); t=$(echo "$tt" | awk '{printf "%.3f", $1/1000}')
-		ROWS+=("$size vz-migrate-online stop-and-copy $f $t -")
-		json "$size" vz-migrate stop-and-copy "$f" "$t"
-		ROWS+=("$size vz-migrate-online post-copy n/a n/a not-implemented")
+		migrate_row "$size" stop-and-copy
+		ct_down "$BR"
+		# post-copy, from a fresh container holding the same memory
+		ct_up "$A" "$size" || { echo "cr.sh: cannot start a $size MiB container" >&2; exit 1; }
+		migrate_row "$size" post-copy
 		ct_down "$BR"
 	else
 		ct_down "$A"
