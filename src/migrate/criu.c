@@ -175,13 +175,6 @@ pid_t criu_spawn(struct argv_buf *a, const char *log, vz_error *err)
 	return pid;
 }
 
-/* In the forked child: keep @fd across exec for --status-fd. */
-static void __attribute__((noreturn)) exec_criu_status(char **argv, int fd)
-{
-	fcntl(fd, F_SETFD, 0);
-	exec_criu(argv, NULL);
-}
-
 pid_t criu_spawn_ready(struct argv_buf *a, const char *log, int code, vz_error *err)
 {
 	int p[2], status;
@@ -192,6 +185,8 @@ pid_t criu_spawn_ready(struct argv_buf *a, const char *log, int code, vz_error *
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return vz_fail_errno(err, VZ_RESOURCE_ERROR, "pipe");
 	argv_add(a, "--status-fd=%d", p[1]);
+	if (a->n_keep < sizeof(a->keep) / sizeof(a->keep[0]))
+		a->keep[a->n_keep++] = p[1];
 	if (log) {
 		cleanup_free char *cmd = vz_strv_join((const char *const *)a->v, SIZE_MAX, " ");
 		cleanup_free char *cmdfile = vz_strdup_printf("%s.cmd", log);
@@ -199,7 +194,7 @@ pid_t criu_spawn_ready(struct argv_buf *a, const char *log, int code, vz_error *
 	}
 	pid = vz_child_fork();
 	if (pid == 0)
-		exec_criu_status(a->v, p[1]);
+		exec_criu(a, NULL);
 	close(p[1]);
 	if (pid < 0) {
 		close(p[0]);
