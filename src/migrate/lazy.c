@@ -441,12 +441,13 @@ static void drop_criu_tables(pid_t pid)
 	bool ok = false;
 
 	out = mig_capture(list, &ok);
-	for (char *l = out ? strtok_r(out, "\n", &save) : NULL; l; l = strtok_r(NULL, "\n", &save)) {
+	for (char *l = out ? strtok_r(out, "\n", &save) : NULL; l;
+	     l = strtok_r(NULL, "\n", &save)) {
 		char fam[16], name[64];
 		if (sscanf(l, "table %15s %63s", fam, name) != 2 || strncmp(name, "CRIU-", 5))
 			continue;
-		char *del[] = {"/usr/bin/nsenter", target, "--net", "nft", "delete", "table",
-			       fam, name, NULL};
+		char *del[] = {
+		    "/usr/bin/nsenter", target, "--net", "nft", "delete", "table", fam, name, NULL};
 		free(mig_capture(del, &ok));
 	}
 }
