@@ -270,7 +270,7 @@ static int transfer_postcopy(struct sender *s, vz_error *err)
 	json_decref(reply);
 	return rc;
 abort:
-	/* A connection that closes at once makes CRIU resume the tree. */
+	/* A connection reset at once makes CRIU resume the tree. */
 	mig_lazy_send_abort(port, dump);
 	return -1;
 }
