@@ -11,7 +11,7 @@ require_root
 ensure_template busybox || skip_all "cannot build the busybox template"
 two_hosts
 VZ_CONF=$CONF_A need_criu
-plan 29
+plan 30
 
 on_a vzctl create 101 --ostemplate busybox >/dev/null
 on_a vzctl start 101 >/dev/null
