@@ -337,8 +337,8 @@ static const struct mcommand commands[] = {
      "  --keep-dst   on failure keep the copied private area at the destination\n"
      "  --timings    print per-stage and frozen times; --json prints the report as JSON\n"
      "  --new-id N   CTID at the destination\n"
-     "  --memory M   memory transfer (auto: stop-and-copy for now; post-copy where\n"
-     "               both hosts support it; pre-copy is refused: no dirty tracking)\n"},
+     "  --memory M   memory transfer (auto: post-copy where both hosts support it,\n"
+     "               else stop-and-copy; pre-copy is refused: no dirty tracking)\n"},
     {"migrate-receive", cmd_migrate_receive, "",
      "Destination side of a migration on stdin/stdout (run by ssh).\n"},
 };

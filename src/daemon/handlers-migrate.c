@@ -82,8 +82,7 @@ static int h_criu_check(struct request *r, json_t **ret, vz_error *err)
 			 "check", i.check_output ? json_string(i.check_output) : json_null(),
 			 "lazy_pages", i.lazy_pages, "dirty_track", i.dirty_track, "memory",
 			 !i.postcopy_blocker
-			     ? json_string("stop-and-copy by default; post-copy (lazy pages) with "
-					   "--memory post-copy")
+			     ? json_string("post-copy (lazy pages)")
 			     : json_sprintf("stop-and-copy (post-copy unavailable: %s; pre-copy "
 					    "unavailable: %s)",
 					    i.postcopy_blocker,

@@ -386,16 +386,9 @@ static int choose_memory(struct sender *s, json_t *reply, json_t *report, vz_err
 	if (why && !strcmp(m, "post-copy"))
 		return vz_fail(err, VZ_INVALID_PARAMETER_VALUE,
 			       "--memory post-copy: not available (%s)", why);
-	/* Opt-in for now: after a post-copy migration the source host's
-	 * network namespace was seen unreachable for seconds in the tests
-	 * (README, "Post-copy memory"), cause not found yet. */
-	if (!why && strcmp(m, "post-copy"))
-		why = vz_xstrdup("post-copy works here but is opt-in (--memory post-copy) until "
-				 "a loss of connectivity of the source host seen after it is "
-				 "understood");
 	s->postcopy = !why;
 	json_object_set_new(report, "memory",
-			    why ? json_sprintf("stop-and-copy (post-copy not used: %s)", why)
+			    why ? json_sprintf("stop-and-copy (post-copy unavailable: %s)", why)
 				: json_string("post-copy (lazy pages)"));
 	return 0;
 }

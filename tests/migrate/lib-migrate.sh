@@ -106,9 +106,12 @@ ns_up() {
 }
 
 # uplink NS N: veth from NS's br0 to the switch, host address $SUBNET.N.
+# br0 gets a fixed MAC: a bridge without one takes the lowest of its ports',
+# so a container NIC joining or leaving would change the host's MAC under
+# the other host's neighbour cache (seen after post-copy migrations).
 uplink() {
 	ip link add "${NETP}u$2" netns "$1" type veth peer name "${NETP}s$2" netns "$NS_C" &&
-		ip netns exec "$1" sh -c "ip link add br0 type bridge && ip link set ${NETP}u$2 master br0 up &&
+		ip netns exec "$1" sh -c "ip link add br0 type bridge && ip link set br0 address 02:00:00:00:00:$(printf %02x "$2") && ip link set ${NETP}u$2 master br0 up &&
 			ip addr add $SUBNET.$2/24 dev br0 && ip link set br0 up" &&
 		ip netns exec "$NS_C" ip link set "${NETP}s$2" master sw0 up
 }
