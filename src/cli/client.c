@@ -67,7 +67,7 @@ int vz_client_call(struct vz_client *c, json_t *req, const int *fds, size_t n_fd
 		cleanup_json json_t *msg = NULL;
 
 		if ((err->errnum != EPIPE && err->errnum != ECONNRESET) ||
-		    vz_proto_recv(c->sock, &msg, NULL, 0, NULL, err) < 0 ||
+		    vz_proto_recv_max(c->sock, VZ_PROTO_MAX_REPLY, &msg, NULL, 0, NULL, err) < 0 ||
 		    !json_object_get(msg, "ok")) {
 			*err = send_err;
 			return vz_error_wrap(err, "send request to vzd");
@@ -81,7 +81,7 @@ int vz_client_call(struct vz_client *c, json_t *req, const int *fds, size_t n_fd
 		size_t n = 0;
 		const char *progress;
 
-		if (vz_proto_recv(c->sock, &msg, fd, VZ_PROTO_MAX_FDS, &n, err) < 0)
+		if (vz_proto_recv_max(c->sock, VZ_PROTO_MAX_REPLY, &msg, fd, VZ_PROTO_MAX_FDS, &n, err) < 0)
 			return vz_error_wrap(err, "no reply from vzd");
 		progress = json_string_value(json_object_get(msg, "progress"));
 		if (progress) {

@@ -52,7 +52,7 @@ int vz_proto_send(int sock, json_t *msg, const int *fds, size_t n_fds, vz_error 
 	if (!body)
 		return vz_fail(err, VZ_SYSTEM_ERROR, "cannot encode message");
 	len = strlen(body);
-	if (len > VZ_PROTO_MAX_MSG || n_fds > VZ_PROTO_MAX_FDS)
+	if (len > VZ_PROTO_MAX_REPLY || n_fds > VZ_PROTO_MAX_FDS)
 		return vz_fail(err, VZ_SYSTEM_ERROR, "message too large (%zu bytes)", len);
 	vz_proto_put_len(hdr, len);
 	vec[0] = (struct iovec){hdr, 4};
@@ -95,6 +95,12 @@ static int recv_exact(int sock, void *buf, size_t len, size_t got_before, int *r
 int vz_proto_recv(int sock, json_t **ret, int *ret_fds, size_t max_fds, size_t *ret_n_fds,
 		  vz_error *err)
 {
+	return vz_proto_recv_max(sock, VZ_PROTO_MAX_MSG, ret, ret_fds, max_fds, ret_n_fds, err);
+}
+
+int vz_proto_recv_max(int sock, size_t max_len, json_t **ret, int *ret_fds, size_t max_fds,
+		      size_t *ret_n_fds, vz_error *err)
+{
 	unsigned char hdr[4];
 	cleanup_free char *body = NULL;
 	size_t len, n_fds = 0;
@@ -104,9 +110,8 @@ int vz_proto_recv(int sock, json_t **ret, int *ret_fds, size_t max_fds, size_t *
 	if (recv_exact(sock, hdr, 4, 0, ret_fds, max_fds, &n_fds, err) < 0)
 		goto fail;
 	len = vz_proto_get_len(hdr);
-	if (len == 0 || len > VZ_PROTO_MAX_MSG) {
-		vz_fail(err, VZ_SYSTEM_ERROR, "bad message length %zu (limit %d)", len,
-			VZ_PROTO_MAX_MSG);
+	if (len == 0 || len > max_len) {
+		vz_fail(err, VZ_SYSTEM_ERROR, "bad message length %zu (limit %zu)", len, max_len);
 		goto fail;
 	}
 	body = vz_xcalloc(1, len + 1);

@@ -3,8 +3,9 @@
  * A message is a 4-byte big-endian length followed by that many bytes of
  * UTF-8 JSON holding one object.  Up to VZ_PROTO_MAX_FDS descriptors may
  * travel with a message as SCM_RIGHTS (the client's stdio for exec, a pty
- * master for enter).  Messages over VZ_PROTO_MAX_MSG are refused on both
- * sides.  The request and reply objects are described in README.md
+ * master for enter).  vzd refuses requests over VZ_PROTO_MAX_MSG (they
+ * come from clients); replies, which only vzd sends, may be up to
+ * VZ_PROTO_MAX_REPLY (a list of thousands of containers is over 1 MiB).  The request and reply objects are described in README.md
  * ("Protocol"). */
 #ifndef VZ_PROTO_H
 #define VZ_PROTO_H
@@ -15,7 +16,8 @@
 #include "lib/error.h"
 
 #define VZ_PROTO_VERSION 1
-#define VZ_PROTO_MAX_MSG (1024 * 1024)
+#define VZ_PROTO_MAX_MSG	 (1024 * 1024)
+#define VZ_PROTO_MAX_REPLY (64 * 1024 * 1024)
 #define VZ_PROTO_MAX_FDS 4 /* VZ_FDPASS_MAX */
 
 /* Send @msg (not consumed) with @n_fds descriptors. */
@@ -27,6 +29,10 @@ VZ_EXPORT int vz_proto_send(int sock, json_t *msg, const int *fds, size_t n_fds,
  * *ret = NULL-free failure ("connection closed"). */
 VZ_EXPORT int vz_proto_recv(int sock, json_t **ret, int *ret_fds, size_t max_fds, size_t *ret_n_fds,
 			    vz_error *err);
+/* vz_proto_recv() for messages up to @max_len bytes (a client reading vzd's
+ * replies: VZ_PROTO_MAX_REPLY). */
+VZ_EXPORT int vz_proto_recv_max(int sock, size_t max_len, json_t **ret, int *ret_fds,
+				size_t max_fds, size_t *ret_n_fds, vz_error *err);
 
 /* Encode/decode the length prefix (exposed for tests and the fuzzer). */
 void vz_proto_put_len(unsigned char out[4], size_t len);

@@ -10,10 +10,12 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
+#include "lib/util.h"
 #include "proto/proto.h"
 
 static void socket_pair(int sv[2])
@@ -104,6 +106,48 @@ static void test_oversized_length_is_refused(void **state)
 
 	vz_proto_put_len(hdr, VZ_PROTO_MAX_MSG + 1);
 	expect_recv_error(hdr, 4, "bad message length");
+}
+
+/* A reply of a few MiB (vzlist of thousands of containers): over the
+ * request limit, within the reply limit. */
+static void test_large_reply_passes_the_reply_limit_only(void **state)
+{
+	size_t big = 3 * (size_t)VZ_PROTO_MAX_MSG;
+	char *s = vz_xcalloc(1, big + 1);
+	json_t *msg, *out = NULL;
+	vz_error err = {0};
+	int sv[2];
+
+	memset(s, 'x', big);
+	msg = json_pack("{s:s}", "list", s);
+	for (int limit_is_reply = 0; limit_is_reply < 2; limit_is_reply++) {
+		pid_t writer;
+		int rc;
+
+		socket_pair(sv);
+		writer = fork();
+		assert_true(writer >= 0);
+		if (writer == 0) {
+			close(sv[1]);
+			_exit(vz_proto_send(sv[0], msg, NULL, 0, &err) == 0 ? 0 : 1);
+		}
+		close(sv[0]);
+		rc = limit_is_reply
+			 ? vz_proto_recv_max(sv[1], VZ_PROTO_MAX_REPLY, &out, NULL, 0, NULL, &err)
+			 : vz_proto_recv(sv[1], &out, NULL, 0, NULL, &err);
+		close(sv[1]);
+		waitpid(writer, NULL, 0);
+		if (!limit_is_reply) {
+			assert_int_equal(rc, -1);
+			assert_non_null(strstr(err.msg, "bad message length"));
+			continue;
+		}
+		assert_int_equal(rc, 0);
+		assert_true(json_equal(msg, out));
+		json_decref(out);
+	}
+	json_decref(msg);
+	free(s);
 }
 
 static void test_zero_length_is_refused(void **state)
@@ -207,6 +251,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_length_prefix_is_big_endian),
 	    cmocka_unit_test(test_round_trip_keeps_the_object),
+	    cmocka_unit_test(test_large_reply_passes_the_reply_limit_only),
 	    cmocka_unit_test(test_descriptors_travel_with_the_message),
 	    cmocka_unit_test(test_oversized_length_is_refused),
 	    cmocka_unit_test(test_zero_length_is_refused),
