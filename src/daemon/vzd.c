@@ -213,6 +213,9 @@ static int setup(struct server *srv, const char *conf, vz_error *err)
 	sigaddset(&term, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &term, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	/* A pidfd per running container (the monitor): 1024 would stop a
+	 * dense host near a thousand containers. */
+	vz_child_raise_nofile();
 	if (vz_child_reaper_start() < 0)
 		return vz_fail_errno(err, VZ_SYSTEM_ERROR, "start the child reaper");
 	vz_reconcile(srv->g, report_reconcile, NULL);

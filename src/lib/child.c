@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -26,6 +27,8 @@ static pthread_cond_t changed = PTHREAD_COND_INITIALIZER;
 static struct child_slot *slots;
 static bool reaper_running;
 static unsigned reap_count; /* children reaped so far */
+static struct rlimit nofile_orig; /* before vz_child_raise_nofile(), if it raised */
+static bool nofile_raised;
 
 static struct child_slot *slot_find(pid_t pid)
 {
@@ -133,6 +136,18 @@ void vz_child_exec_failed(const char *prog)
 	_exit(127);
 }
 
+void vz_child_raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= rl.rlim_max)
+		return;
+	nofile_orig = rl;
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) == 0)
+		nofile_raised = true;
+}
+
 /* In a new child (single-threaded): no reaper and a fresh registry. */
 static void child_reset(void)
 {
@@ -147,6 +162,9 @@ static void child_reset(void)
 	 * session's Ctrl-C may inherit that). */
 	for (int sig = 1; sig < NSIG; sig++)
 		signal(sig, SIG_DFL);
+	/* The descriptor limit vzd raised for itself is not the children's. */
+	if (nofile_raised)
+		setrlimit(RLIMIT_NOFILE, &nofile_orig);
 	reaper_running = false;
 	slots = NULL;
 	pthread_mutex_init(&lock, NULL);

@@ -19,6 +19,10 @@
  * be the main thread before any other thread exists. */
 VZ_EXPORT int vz_child_reaper_start(void);
 
+/* Raise the soft RLIMIT_NOFILE to the hard limit: a daemon holds a
+ * descriptor per running container (1024 is too few for a dense host).
+ * Children forked with vz_child_fork*() get the original limit back. */
+VZ_EXPORT void vz_child_raise_nofile(void);
 /* fork() that registers the child for vz_child_wait().  Returns 0 in the
  * child (signals unblocked, reaper state reset), the pid in the parent, -1
  * on failure with errno set. */

@@ -448,18 +448,6 @@ static int listen_at(const char *path, ino_t *ret_ino)
 	return fd;
 }
 
-static void raise_nofile(void)
-{
-	struct rlimit rl;
-
-	/* A descriptor per served process: the soft limit of 1024 is too few
-	 * for a dense host. */
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = rl.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &rl);
-	}
-}
-
 int vz_sysinfo_helper_main(int argc, char **argv)
 {
 	struct helper h = {.sock = {.kind = ENTRY_SOCKET, .fd = 3}};
@@ -483,7 +471,7 @@ int vz_sysinfo_helper_main(int argc, char **argv)
 	h.ino = st.st_ino;
 	prctl(PR_SET_NAME, "vz-sysinfo");
 	signal(SIGPIPE, SIG_IGN);
-	raise_nofile();
+	vz_child_raise_nofile();
 	h.ep = epoll_create1(EPOLL_CLOEXEC);
 	if (h.ep < 0 || epoll_ctl(h.ep, EPOLL_CTL_ADD, 3, &ev) < 0 ||
 	    seccomp_notify_alloc(&h.req, &h.resp) < 0)
