@@ -192,6 +192,37 @@ static json_t *select_fields(const struct opts *o, json_t *ct)
 	return out;
 }
 
+/* Values vzd reads from the containers' cgroups, not from their configs. */
+static bool field_needs_usage(const struct field *f)
+{
+	static const char *const suffixes[] = {"_held", "_maxheld", "_barrier", "_limit",
+					       "_failcnt"};
+	size_t len = strlen(f->key);
+
+	if (!strncmp(f->key, "cpu_usage", 9) || !strncmp(f->key, "io_", 3))
+		return true;
+	for (size_t i = 0; i < VZ_ARRAY_SIZE(suffixes); i++) {
+		size_t n = strlen(suffixes[i]);
+		if (len > n && !strcmp(f->key + len - n, suffixes[i]))
+			return true;
+	}
+	return false;
+}
+
+/* Whether this listing shows (or sorts by) any statistic: without, vzd
+ * skips reading them, which is most of a listing's cost. */
+static bool needs_usage(const struct opts *o)
+{
+	if (o->json && !o->n_sel)
+		return true;
+	if (o->sort && field_needs_usage(o->sort))
+		return true;
+	for (size_t i = 0; i < o->n_sel; i++)
+		if (field_needs_usage(o->sel[i]))
+			return true;
+	return false;
+}
+
 static int output(const struct opts *o, json_t *list)
 {
 	size_t n = 0, i;
@@ -350,7 +381,8 @@ int main(int argc, char **argv)
 	if (vz_client_connect(cli.vz_conf, &c, &err) < 0)
 		return vz_client_fail(cli.prog, &err);
 	{
-		json_t *req = vz_client_request("list", NULL, NULL);
+		json_t *req = vz_client_request("list", NULL,
+						json_pack("{s:b}", "usage", needs_usage(&o)));
 		rc = vz_client_call(&c, req, NULL, 0, NULL, NULL, &result, &err);
 		json_decref(req);
 	}

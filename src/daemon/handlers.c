@@ -271,7 +271,8 @@ static json_t *pair_json(const struct vz_pair *p)
 }
 
 /* Everything vzlist can show about one container. */
-static json_t *list_entry(const struct vz_global_conf *g, const char *ctid, vz_error *err)
+static json_t *list_entry(const struct vz_global_conf *g, const char *ctid, bool usage,
+			  vz_error *err)
 {
 	cleanup_ct_conf struct vz_ct_conf *c = NULL;
 	struct vz_ct_status st;
@@ -307,13 +308,17 @@ static json_t *list_entry(const struct vz_global_conf *g, const char *ctid, vz_e
 	json_object_set_new(o, "iolimit",
 			    json_integer(c->iolimit == VZ_UNLIMITED ? 0 : (json_int_t)c->iolimit));
 	json_object_set_new(o, "iopslimit", json_integer(c->iopslimit));
-	vzd_usage_into(g, c, o);
+	if (usage)
+		vzd_usage_into(g, c, o);
 	return o;
 }
 
 static int h_list(struct request *r, json_t **ret, vz_error *err)
 {
 	cleanup_strv char **ids = NULL;
+	/* "usage": false leaves out the cgroup statistics (about 30 files
+	 * read per running container) when the caller shows none. */
+	bool usage = !json_is_false(json_object_get(r->args, "usage"));
 	json_t *a;
 
 	if (vz_ct_list(r->srv->g, &ids, err) < 0)
@@ -321,7 +326,7 @@ static int h_list(struct request *r, json_t **ret, vz_error *err)
 	a = json_array();
 	for (char **id = ids; *id; id++) {
 		vz_error e = {0};
-		json_t *o = list_entry(r->srv->g, *id, &e);
+		json_t *o = list_entry(r->srv->g, *id, usage, &e);
 		/* A container destroyed meanwhile simply drops out of the list. */
 		if (!o && e.code != VZ_CT_NOT_EXIST)
 			o = json_pack("{s:s, s:s, s:s}", "ctid", *id, "status", "broken", "error",
