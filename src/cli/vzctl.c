@@ -532,11 +532,28 @@ static void session_ended(struct cli *cli, const char *ctid)
 	vz_client_close(&c);
 }
 
+/* Relay the pty session of @op (enter, attach) until it ends. */
+static int relay_session(struct cli *cli, const char *op, const char *ctid, json_t *args,
+			 struct session *s)
+{
+	json_t *result = NULL;
+	int rc;
+
+	fflush(stdout);
+	rc = call(cli, vz_client_request(op, ctid, args), NULL, 0, on_pty, s, &result);
+	json_decref(result);
+	if (rc == 0) {
+		session_ended(cli, ctid);
+		say(cli, "exited from CT %s", ctid);
+	}
+	return rc;
+}
+
 static int cmd_enter(struct cli *cli, const struct command *cmd, int argc, char **argv)
 {
 	static const struct option opts[] = {HELP_OPT, END_OPT};
 	struct session s = {.master = -1};
-	json_t *args = json_object(), *result = NULL, *av = json_array();
+	json_t *args = json_object(), *av = json_array();
 	struct winsize ws = {0};
 	const char *ctid, *term = getenv("TERM");
 	bool exec_given = false;
@@ -569,14 +586,7 @@ static int cmd_enter(struct cli *cli, const struct command *cmd, int argc, char 
 	json_object_set_new(args, "cols", json_integer(ws.ws_col));
 	json_object_set_new(args, "term", json_string(term ? term : "xterm"));
 	say(cli, "entered into CT %s", ctid);
-	fflush(stdout);
-	rc = call(cli, vz_client_request("enter", ctid, args), NULL, 0, on_pty, &s, &result);
-	json_decref(result);
-	if (rc == 0)
-		session_ended(cli, ctid);
-	if (rc == 0)
-		say(cli, "exited from CT %s", ctid);
-	return rc;
+	return relay_session(cli, "enter", ctid, args, &s);
 }
 
 static int list_sessions(struct cli *cli, const char *ctid)
@@ -602,7 +612,7 @@ static int cmd_attach(struct cli *cli, const struct command *cmd, int argc, char
 {
 	static const struct option opts[] = {HELP_OPT, {"list", no_argument, NULL, 'l'}, END_OPT};
 	struct session s = {.master = -1};
-	json_t *args, *result = NULL;
+	json_t *args;
 	const char *ctid;
 	bool list = false;
 	long id = -1;
@@ -630,14 +640,7 @@ static int cmd_attach(struct cli *cli, const struct command *cmd, int argc, char
 	if (id >= 0)
 		json_object_set_new(args, "session", json_integer(id));
 	say(cli, "attached to CT %s", ctid);
-	fflush(stdout);
-	rc = call(cli, vz_client_request("attach", ctid, args), NULL, 0, on_pty, &s, &result);
-	json_decref(result);
-	if (rc == 0)
-		session_ended(cli, ctid);
-	if (rc == 0)
-		say(cli, "exited from CT %s", ctid);
-	return rc;
+	return relay_session(cli, "attach", ctid, args, &s);
 }
 
 /* ---- console (VMs) ------------------------------------------------------ */
